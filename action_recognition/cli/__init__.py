@@ -1,0 +1,1 @@
+"""The `action-recognition` command line: one entry point, one module per subcommand."""
