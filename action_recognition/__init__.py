@@ -1,10 +1,16 @@
 """Skeleton-based human action recognition for ROS 2 (YOLO pose + ST-GCN++)."""
 
 import pkgutil
+from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The message build installs the generated `msg` subpackage beside an installed copy of this
-# package. When the source tree is imported first (python started in the repository root), extend
-# the package path so `action_recognition.msg` is still found in the installed copy.
+# The message build installs the generated `msg` subpackage into site-packages. Two cases:
+# - the checkout is imported first (python started in the repository root): extend_path adds the
+#   installed folder, so `action_recognition.msg` is found there;
+# - the installed copy is imported, whose __init__.py is a symlink into the checkout (install.sh):
+#   the resolved folder is added, so every module of the checkout is importable without a rebuild.
 __path__ = pkgutil.extend_path(__path__, __name__)
+_checkout = str(Path(__file__).resolve().parent)
+if _checkout not in __path__:
+    __path__.append(_checkout)

@@ -1,0 +1,128 @@
+"""`action-recognition doctor`: report what is installed and whether each part actually loads."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from action_recognition import __version__, paths
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+
+def _version(module_name: str, dist_name: str | None = None) -> str:
+    importlib.import_module(module_name)  # proves it imports, not only that it is installed
+    return importlib.metadata.version(dist_name or module_name)
+
+
+def check_rclpy() -> str:
+    import rclpy
+
+    # A context init/shutdown proves the RMW library loads, not only the Python wrapper.
+    context = rclpy.Context()
+    rclpy.init(context=context, args=[])
+    try:
+        from rclpy.utilities import get_rmw_implementation_identifier
+
+        rmw = get_rmw_implementation_identifier()
+    finally:
+        rclpy.shutdown(context=context)
+    distro = os.environ.get("ROS_DISTRO", "wheels")
+    return f"rmw {rmw}, ROS_DISTRO {distro}"
+
+
+def check_messages() -> str:
+    from action_recognition.msg import ActionArray, LabelMap, SkeletonArray
+    from rclpy.serialization import deserialize_message, serialize_message
+
+    for msg_type in (SkeletonArray, ActionArray, LabelMap):
+        if not isinstance(deserialize_message(serialize_message(msg_type()), msg_type), msg_type):
+            raise RuntimeError(f"{msg_type.__name__} did not round-trip")
+    return "SkeletonArray, ActionArray, LabelMap serialise"
+
+
+def check_torch() -> str:
+    import torch
+
+    cuda = f"cuda {torch.version.cuda} ({torch.cuda.device_count()} GPUs)" if torch.cuda.is_available() else "no GPU"
+    return f"torch {torch.__version__}, {cuda}, {torch.get_num_threads()} threads"
+
+
+def check_ultralytics() -> str:
+    return f"ultralytics {_version('ultralytics', 'ultralytics-opencv-headless')}"
+
+
+def check_pose_weights() -> str:
+    weights = paths.default_pose_weights()
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights} missing: run ./install.sh")
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+    from ultralytics import YOLO
+
+    model = YOLO(str(weights), task="pose")
+    kpt_shape = model.model.yaml.get("kpt_shape") if hasattr(model.model, "yaml") else None
+    return f"{weights.name} loads, kpt_shape {kpt_shape}"
+
+
+def check_demo_video() -> str:
+    video = paths.demo_video()
+    if not video.is_file():
+        raise FileNotFoundError(f"{video} missing: run ./install.sh")
+    return f"{video} ({video.stat().st_size / 1e6:.1f} MB)"
+
+
+CHECKS: tuple[tuple[str, Callable[[], str], bool], ...] = (
+    ("rclpy", check_rclpy, True),
+    ("messages", check_messages, True),
+    ("torch", check_torch, True),
+    ("onnxruntime", lambda: f"onnxruntime {_version('onnxruntime')}", True),
+    ("rosbags", lambda: f"rosbags {_version('rosbags')}", True),
+    ("ultralytics", check_ultralytics, True),
+    ("pose weights", check_pose_weights, True),
+    ("demo video", check_demo_video, True),
+)
+
+
+def run_checks() -> list[CheckResult]:
+    results = []
+    for name, check, required in CHECKS:
+        try:
+            results.append(CheckResult(name, True, check(), required))
+        except Exception as exc:  # noqa: BLE001 - any failure is a finding to report, not a crash
+            results.append(CheckResult(name, False, f"{type(exc).__name__}: {exc}", required))
+    return results
+
+
+def _handle(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    print(f"action_recognition {__version__} (python {sys.version.split()[0]}, {sys.prefix})")
+    print(f"data dir:   {paths.data_dir()}")
+    print(f"config dir: {paths.config_dir()}")
+    results = run_checks()
+    width = max(len(r.name) for r in results)
+    for r in results:
+        print(f"  [{'ok' if r.ok else 'FAIL':>4}] {r.name:<{width}}  {r.detail}")
+    failed = [r.name for r in results if not r.ok and r.required]
+    print(f"{len(results) - len(failed)}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s")
+    if failed:
+        print(f"doctor: failing: {', '.join(failed)}. Rerun ./install.sh; see README 'Troubleshooting'.")
+        return 1
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("doctor", help="report what is installed and whether it loads")
+    parser.set_defaults(func=_handle)
