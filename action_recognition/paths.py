@@ -16,7 +16,8 @@ PACKAGE_NAME = "action_recognition"
 _SOURCE_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _share_dir() -> Path:
+def share_dir() -> Path:
+    """The install prefix's share folder of the package (colcon and install.sh put msg/ there)."""
     return Path(sys.prefix) / "share" / PACKAGE_NAME
 
 
@@ -24,7 +25,7 @@ def _first_dir(env_var: str, name: str) -> Path:
     override = os.environ.get(env_var)
     if override:
         return Path(override).expanduser()
-    for candidate in (_SOURCE_ROOT / name, _share_dir() / name):
+    for candidate in (_SOURCE_ROOT / name, share_dir() / name):
         if candidate.is_dir():
             return candidate
     return _SOURCE_ROOT / name
