@@ -14,7 +14,9 @@ def tree_data_files(folder: str) -> list[tuple[str, list[str]]]:
     groups: dict[str, list[str]] = {}
     for path in sorted(Path(folder).rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            groups.setdefault(f"share/action_recognition/{path.parent.as_posix()}", []).append(path.as_posix())
+            groups.setdefault(f"share/action_recognition/{path.parent.as_posix()}", []).append(
+                path.as_posix()
+            )
     return list(groups.items())
 
 

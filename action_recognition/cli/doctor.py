@@ -44,8 +44,9 @@ def check_rclpy() -> str:
 
 
 def check_messages() -> str:
-    from action_recognition.msg import ActionArray, LabelMap, SkeletonArray
     from rclpy.serialization import deserialize_message, serialize_message
+
+    from action_recognition.msg import ActionArray, LabelMap, SkeletonArray
 
     for msg_type in (SkeletonArray, ActionArray, LabelMap):
         if not isinstance(deserialize_message(serialize_message(msg_type()), msg_type), msg_type):
@@ -56,7 +57,11 @@ def check_messages() -> str:
 def check_torch() -> str:
     import torch
 
-    cuda = f"cuda {torch.version.cuda} ({torch.cuda.device_count()} GPUs)" if torch.cuda.is_available() else "no GPU"
+    cuda = (
+        f"cuda {torch.version.cuda} ({torch.cuda.device_count()} GPUs)"
+        if torch.cuda.is_available()
+        else "no GPU"
+    )
     return f"torch {torch.__version__}, {cuda}, {torch.get_num_threads()} threads"
 
 
@@ -101,7 +106,7 @@ def run_checks() -> list[CheckResult]:
     for name, check, required in CHECKS:
         try:
             results.append(CheckResult(name, True, check(), required))
-        except Exception as exc:  # noqa: BLE001 - any failure is a finding to report, not a crash
+        except Exception as exc:
             results.append(CheckResult(name, False, f"{type(exc).__name__}: {exc}", required))
     return results
 

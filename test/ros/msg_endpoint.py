@@ -1,9 +1,9 @@
 """A publisher or subscriber process for the message round-trip test (run as a script).
 
-    msg_endpoint.py pub   publishes every sample message (LabelMap once, transient-local; the others
-                          every 100 ms) until killed or 60 s have passed
-    msg_endpoint.py sub   prints {name: message as dict} as JSON once one of each arrived, exit 0;
-                          exit 1 naming the missing ones after 30 s
+msg_endpoint.py pub   publishes every sample message (LabelMap once, transient-local; the others
+                      every 100 ms) until killed or 60 s have passed
+msg_endpoint.py sub   prints {name: message as dict} as JSON once one of each arrived, exit 0;
+                      exit 1 naming the missing ones after 30 s
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sample_messages import sample_messages  # noqa: E402
+from sample_messages import sample_messages
 
-from action_recognition.nodes.message_dict import message_to_dict  # noqa: E402
-from action_recognition.nodes.qos import label_map_qos  # noqa: E402
+from action_recognition.nodes.message_dict import message_to_dict
+from action_recognition.nodes.qos import label_map_qos
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
@@ -32,7 +32,10 @@ def _qos(name: str) -> QoSProfile:
 def publish() -> int:
     node = rclpy.create_node("roundtrip_pub")
     samples = sample_messages()
-    pubs = {name: node.create_publisher(type(msg), f"/roundtrip/{name}", _qos(name)) for name, msg in samples.items()}
+    pubs = {
+        name: node.create_publisher(type(msg), f"/roundtrip/{name}", _qos(name))
+        for name, msg in samples.items()
+    }
     pubs["LabelMap"].publish(samples["LabelMap"])
     print("ready", flush=True)
     deadline = time.monotonic() + 60

@@ -23,7 +23,12 @@ def sample_messages() -> dict[str, Any]:
     header = Header(stamp=Time(sec=1700000000, nanosec=123456789), frame_id="camera_optical")
     keypoints = [Keypoint(x=10.5 + i, y=20.25 * i, z=0.0, score=0.0 if i == 3 else 0.5) for i in range(17)]
     skeleton = Skeleton(
-        track_id=7, layout="coco", has_z=False, keypoints=keypoints, bbox=[1.0, 2.0, 300.5, 400.25], bbox_score=0.75
+        track_id=7,
+        layout="coco",
+        has_z=False,
+        keypoints=keypoints,
+        bbox=[1.0, 2.0, 300.5, 400.25],
+        bbox_score=0.75,
     )
     skeleton3d = Skeleton(
         track_id=12,
@@ -54,6 +59,9 @@ def sample_messages() -> dict[str, Any]:
         "Action": action,
         "ActionArray": ActionArray(header=header, actions=[action, unknown]),
         "LabelMap": LabelMap(
-            header=header, model_name="stgcnpp_coco_synth", layout="coco", labels=["sitting down", "standing up", "walking"]
+            header=header,
+            model_name="stgcnpp_coco_synth",
+            layout="coco",
+            labels=["sitting down", "standing up", "walking"],
         ),
     }

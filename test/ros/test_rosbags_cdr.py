@@ -34,7 +34,9 @@ def test_cdr_bytes_match_both_ways_up_to_padding(name: str) -> None:
     assert serialize_message(back)[:16] == rclpy_bytes[:16]  # header (encapsulation, stamp) identical
 
 
-@pytest.mark.parametrize("name", ["Keypoint", "Skeleton", "SkeletonArray", "Action", "ActionArray", "LabelMap"])
+@pytest.mark.parametrize(
+    "name", ["Keypoint", "Skeleton", "SkeletonArray", "Action", "ActionArray", "LabelMap"]
+)
 def test_type_hashes_match_the_message_build(name: str) -> None:
     # rosbag2 stores RIHS01 type hashes in a bag's metadata and rclpy checks them on discovery; the
     # message build writes the authoritative hash into share/action_recognition/msg/<Name>.json.
