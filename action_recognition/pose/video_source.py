@@ -1,0 +1,78 @@
+"""Frames of a video file or a camera device, with their index, timestamp and the source's frame rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DEFAULT_FPS = 30.0  # when a camera or container does not report one
+
+
+class VideoSourceError(RuntimeError):
+    """The source cannot be opened."""
+
+
+@dataclass
+class VideoFrame:
+    index: int  # 0-based frame number since open (keeps counting across loops)
+    timestamp: float  # seconds: media time for files (index / fps), capture clock for cameras
+    image: np.ndarray  # BGR uint8
+
+
+def parse_source(source: str | int | Path) -> str | int:
+    """'0' or 0 -> camera index 0; anything else is a file path (must exist)."""
+    if isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit()):
+        return int(source)
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise VideoSourceError(f"video file not found: {path}")
+    return str(path)
+
+
+class VideoSource:
+    """Iterate a video file (optionally looping) or a camera: `for frame in VideoSource(path): ...`."""
+
+    def __init__(self, source: str | int | Path, loop: bool = False) -> None:
+        self.source = parse_source(source)
+        self.is_camera = isinstance(self.source, int)
+        self.loop = loop and not self.is_camera
+        self._cap = cv2.VideoCapture(self.source)
+        if not self._cap.isOpened():
+            raise VideoSourceError(f"cannot open video source {source!r}")
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if 0.0 < fps < 1000.0 else DEFAULT_FPS
+        self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if not self.is_camera else 0
+        self.width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        index = 0
+        while self._cap is not None:
+            ok, image = self._cap.read()
+            if not ok:
+                # End of file: rewind when looping, unless the file gave nothing at all.
+                if self.loop and index > 0 and self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                    ok, image = self._cap.read()
+                if not ok:
+                    return
+            if self.is_camera:
+                ts = float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0) / 1e3 or index / self.fps
+            else:
+                ts = index / self.fps
+            yield VideoFrame(index=index, timestamp=ts, image=image)
+            index += 1
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
