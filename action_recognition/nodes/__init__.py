@@ -1,1 +1,1 @@
-"""ROS 2 nodes: thin adapters between topics and the ROS-free core."""
+"""ROS 2 nodes: thin adapters around the ROS-free cores (parameters in params.py, messages in convert.py)."""

@@ -1,0 +1,203 @@
+"""Pose node: sensor_msgs/Image in, action_recognition/SkeletonArray of tracked people out.
+
+Topics (remap with -r): `image` (sensor_msgs/Image) or `image/compressed` (compressed:=true) in;
+`skeletons` (SkeletonArray), `debug_image` (optional) and `/diagnostics` out.
+
+The subscription callback only keeps the newest frame; one worker thread runs inference on it, so
+when inference is slower than the camera the node skips to the newest frame and counts the drops.
+Untracked detections (not yet confirmed by the tracker) are not published.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.event_handler import SubscriptionEventCallbacks
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from sensor_msgs.msg import CompressedImage, Image
+
+from action_recognition.msg import SkeletonArray
+from action_recognition.nodes import convert
+from action_recognition.nodes.params import POSE_NODE_PARAMS, declare, qos_profile
+from action_recognition.pose.draw import draw_poses
+from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
+from action_recognition.pose.image_encoding import ImageEncodingError, UnsupportedEncodingError
+
+
+@dataclass
+class _Stats:
+    received: int = 0
+    processed: int = 0
+    dropped: int = 0  # overwritten by a newer frame before inference got to them
+    invalid: int = 0  # bad encoding / size / data
+    persons: int = 0
+    infer_ms: list[float] = field(default_factory=list)
+
+
+class PoseNode(Node):
+    def __init__(self) -> None:
+        super().__init__("pose_node")
+        p = declare(self, POSE_NODE_PARAMS)
+        self.layout = p["layout"]
+        names = ("layout", "device", "imgsz", "conf", "iou", "max_det", "tracker", "half", "backend")
+        names += ("threads",)
+        cfg = PoseConfig(model=p["model"] or None, **{k: p[k] for k in names})
+        self.estimator = PoseEstimator(cfg)  # PoseSetupError is fatal (see main)
+        self.get_logger().info(
+            f"model {self.estimator.model_path} ({self.estimator.num_keypoints} keypoints, "
+            f"layout {self.layout}), "
+            f"device {cfg.device}, imgsz {cfg.imgsz}, tracker {cfg.tracker}"
+        )
+        if p["layout"]:
+            from action_recognition.skeleton import get_layout
+
+            self.edges = tuple(get_layout(p["layout"]).edges)
+
+        qos = qos_profile(p["qos_reliability"], p["qos_depth"])
+        events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
+        msg_type, topic = (CompressedImage, "image/compressed") if p["compressed"] else (Image, "image")
+        self.sub = self.create_subscription(msg_type, topic, self._on_image, qos, event_callbacks=events)
+        self.get_logger().info(
+            f"subscribed to {self.sub.topic_name} ({msg_type.__name__}) with QoS reliability="
+            f"{p['qos_reliability']} depth={p['qos_depth']}; a publisher with incompatible QoS is logged"
+        )
+        self.pub = self.create_publisher(SkeletonArray, "skeletons", 10)
+        self.debug_pub = self.create_publisher(Image, "debug_image", 2) if p["publish_debug_image"] else None
+        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+
+        self._lock = threading.Condition()
+        self._pending: Image | CompressedImage | None = None
+        self._stats = _Stats()
+        self._period_start = time.monotonic()
+        self._last_counts = (0, 0)  # received, processed at the last diagnostics
+        self._warned_encodings: set[str] = set()
+        self._running = True
+        self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
+        self._worker.start()
+        self.create_timer(p["diagnostics_period"], self._publish_diagnostics)
+
+    def _on_incompatible_qos(self, event: object) -> None:
+        self.get_logger().warning(
+            f"a publisher on {self.sub.topic_name} has QoS incompatible with ours ({event}); no images will "
+            "arrive from it: set qos_reliability to match (best_effort accepts every publisher)"
+        )
+
+    def _on_image(self, msg: Image | CompressedImage) -> None:
+        with self._lock:
+            self._stats.received += 1
+            if self._pending is not None:
+                self._stats.dropped += 1
+            self._pending = msg
+            self._lock.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while self._pending is None and self._running:
+                    self._lock.wait(0.5)
+                if not self._running:
+                    return
+                msg, self._pending = self._pending, None
+            try:
+                self._process(msg)
+            except Exception as exc:  # one bad frame must not kill the node
+                self.get_logger().error(f"frame failed: {exc!r}", throttle_duration_sec=5.0)
+
+    def _decode(self, msg: Image | CompressedImage):
+        try:
+            if isinstance(msg, CompressedImage):
+                return convert.compressed_to_bgr(msg)
+            return convert.image_to_bgr(msg)
+        except UnsupportedEncodingError as exc:
+            if exc.encoding not in self._warned_encodings:  # warn once per encoding
+                self._warned_encodings.add(exc.encoding)
+                self.get_logger().warning(f"skipping images: {exc}")
+        except ImageEncodingError as exc:
+            self.get_logger().warning(f"skipping image: {exc}", throttle_duration_sec=5.0)
+        with self._lock:
+            self._stats.invalid += 1
+        return None
+
+    def _process(self, msg: Image | CompressedImage) -> None:
+        image = self._decode(msg)
+        if image is None:
+            return
+        frame = self.estimator.process(image)
+        out = convert.persons_to_msg(frame.persons, msg.header, self.layout, frame.width, frame.height)
+        self.pub.publish(out)
+        if self.debug_pub is not None:
+            drawn = draw_poses(image, frame.persons, self.edges, copy=False)
+            self.debug_pub.publish(convert.bgr_to_image(drawn, msg.header))
+        with self._lock:
+            self._stats.processed += 1
+            self._stats.persons += len(out.skeletons)
+            self._stats.infer_ms.append(frame.inference_ms)
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            s = copy.copy(self._stats)  # a consistent snapshot of the counters
+            window = max(now - self._period_start, 1e-6)
+            recv_rate = (s.received - self._last_counts[0]) / window
+            proc_rate = (s.processed - self._last_counts[1]) / window
+            self._last_counts = (s.received, s.processed)
+            infer, self._stats.infer_ms = s.infer_ms, []
+            self._period_start = now
+        status = DiagnosticStatus(name=f"{self.get_name()}: pose estimation", hardware_id=self.get_name())
+        if s.received == 0:
+            status.level, status.message = DiagnosticStatus.WARN, f"no images yet on {self.sub.topic_name}"
+        else:
+            status.level, status.message = DiagnosticStatus.OK, "running"
+        values = {
+            "input_rate_hz": f"{recv_rate:.2f}",
+            "processed_rate_hz": f"{proc_rate:.2f}",
+            "inference_ms_mean": f"{sum(infer) / len(infer):.1f}" if infer else "nan",
+            "inference_ms_max": f"{max(infer):.1f}" if infer else "nan",
+            "received_total": str(s.received),
+            "processed_total": str(s.processed),
+            "dropped_total": str(s.dropped),
+            "invalid_total": str(s.invalid),
+            "persons_total": str(s.persons),
+        }
+        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+        arr = DiagnosticArray(status=[status])
+        arr.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(arr)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._running = False
+            self._lock.notify()
+        self._worker.join(timeout=5.0)
+
+
+def main(args: list[str] | None = None) -> int:
+    rclpy.init(args=sys.argv if args is None else args)
+    node = None
+    code = 0
+    try:
+        node = PoseNode()
+        rclpy.spin(node)
+    except (PoseSetupError, ValueError) as exc:  # bad weights/layout/device/parameter: fatal, clear
+        rclpy.logging.get_logger("pose_node").fatal(str(exc))
+        code = 1
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.stop()
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
