@@ -1,0 +1,104 @@
+"""Inference backends behind one interface: predict((N, M, T, V, C) float32) -> logits (N, K).
+
+`create_backend(path)` picks by suffix: .pth/.pt -> PyTorch (fused inference graph), .onnx ->
+ONNX Runtime. Both read the ModelSpec from the file (checkpoint meta / ONNX metadata).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from action_recognition.model.checkpoint import load_checkpoint
+from action_recognition.model.fused import fuse_model
+from action_recognition.model.spec import ModelSpec
+from action_recognition.model.stgcn import STGCNPP
+
+TORCH_SUFFIXES = (".pth", ".pt")
+ONNX_SUFFIXES = (".onnx",)
+
+
+class InferenceBackend(ABC):
+    """predict(x (N, M, T, V, C) float32) -> logits (N, K) float32; `spec` describes the inputs."""
+
+    spec: ModelSpec | None = None
+    num_joints: int
+    in_channels: int
+
+    @abstractmethod
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Logits for a batch of N clips of M persons and T frames."""
+
+    def _check_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 5 or x.shape[3] != self.num_joints or x.shape[4] != self.in_channels:
+            raise ValueError(
+                f"input must be (N, M, T, {self.num_joints}, {self.in_channels}) float32, got {x.shape}")
+        return x
+
+
+class TorchBackend(InferenceBackend):
+    """PyTorch on any device. `threads` sets torch's intra-op threads (process-wide in PyTorch)."""
+
+    def __init__(self, model: STGCNPP, spec: ModelSpec | None = None, device: str | torch.device = "cpu",
+                 threads: int | None = None, fused: bool = True) -> None:
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        self.spec = spec
+        self.device = torch.device(device)
+        self.num_joints, self.in_channels = model.num_joints, model.in_channels
+        model = model.eval()
+        self.net = (fuse_model(model) if fused else model).to(self.device).eval()
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, device: str | torch.device = "cpu",
+                        threads: int | None = None, fused: bool = True, **load_kwargs) -> TorchBackend:
+        ckpt = load_checkpoint(path, **load_kwargs)
+        return cls(ckpt.model, ckpt.spec, device=device, threads=threads, fused=fused)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = self._check_input(x)
+        with torch.inference_mode():
+            return self.net(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
+
+
+class OnnxRuntimeBackend(InferenceBackend):
+    """ONNX Runtime (CPU unless `providers` say otherwise), full graph optimisation."""
+
+    def __init__(self, path: str | os.PathLike, threads: int | None = None,
+                 providers: list[str] | None = None) -> None:
+        import onnxruntime as ort
+
+        from action_recognition.model.export import read_onnx_spec
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads is not None:
+            options.intra_op_num_threads = int(threads)
+            options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(os.fspath(path), options,
+                                            providers=providers or ["CPUExecutionProvider"])
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        self.num_joints, self.in_channels = int(inp.shape[3]), int(inp.shape[4])
+        self.spec = read_onnx_spec(path)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = self._check_input(x)
+        return self.session.run(None, {self.input_name: x})[0]
+
+
+def create_backend(path: str | os.PathLike, device: str = "cpu", threads: int | None = None,
+                   **kwargs) -> InferenceBackend:
+    """Backend for a model file by its suffix: .pth/.pt -> TorchBackend, .onnx -> OnnxRuntimeBackend."""
+    suffix = Path(path).suffix.lower()
+    if suffix in TORCH_SUFFIXES:
+        return TorchBackend.from_checkpoint(path, device=device, threads=threads, **kwargs)
+    if suffix in ONNX_SUFFIXES:
+        return OnnxRuntimeBackend(path, threads=threads, **kwargs)
+    raise ValueError(
+        f"{path}: unknown model file type {suffix!r}; use .pth/.pt (PyTorch) or .onnx (ONNX Runtime)")

@@ -1,0 +1,121 @@
+"""Reading and writing checkpoints: PYSKL/mmaction files and our own (PYSKL's dict + a spec).
+
+Our file is `{'meta': {'model_spec': {...}, 'format': ...}, 'state_dict': {PYSKL keys}}`, so PYSKL
+can load it too, and the spec alone rebuilds the model.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+
+from action_recognition.model.spec import ModelSpec
+from action_recognition.model.stgcn import STGCNPP
+
+CHECKPOINT_FORMAT = "action_recognition/stgcnpp"
+_LAYOUT_BY_JOINTS = {25: "nturgb+d", 17: "coco", 18: "openpose"}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message says what is wrong and what to do."""
+
+
+class Checkpoint(NamedTuple):
+    model: STGCNPP
+    spec: ModelSpec
+    meta: dict
+
+
+def read_checkpoint_file(path: str | os.PathLike, trusted: bool = False) -> dict:
+    """The raw dict of a .pth file; only plain data unless `trusted` (full pickle) is set."""
+    try:
+        return torch.load(os.fspath(path), map_location="cpu", weights_only=not trusted)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"{path}: holds objects beyond tensors and plain data ({exc.__class__.__name__}); if you trust "
+            "the file, load it with trusted=True") from None
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint file") from None
+
+
+def extract_state_dict(raw: Any, source: str = "<checkpoint>") -> dict[str, torch.Tensor]:
+    """PYSKL-key state_dict from a file's content: `state_dict`/`model` wrappers, `module.` prefixes."""
+    if isinstance(raw, dict) and isinstance(raw.get("state_dict"), dict):
+        raw = raw["state_dict"]
+    elif isinstance(raw, dict) and isinstance(raw.get("model"), dict):
+        raw = raw["model"]
+    if not isinstance(raw, dict) or not raw:
+        raise CheckpointError(
+            f"{source}: no state_dict found (expected {{'meta', 'state_dict'}} or a bare dict)")
+    out = {}
+    for key, value in raw.items():
+        while key.startswith("module."):  # DataParallel / DistributedDataParallel wrappers
+            key = key[len("module."):]
+        out[key] = value
+    return out
+
+
+def infer_spec(state_dict: dict[str, torch.Tensor], source: str = "<checkpoint>",
+               **overrides: Any) -> ModelSpec:
+    """A spec for a file without one (PYSKL zoo): classes, joints and channels from the shapes."""
+    try:
+        num_classes = int(state_dict["cls_head.fc_cls.weight"].shape[0])
+        num_joints = int(state_dict["backbone.gcn.0.gcn.A"].shape[-1])
+        in_channels = int(state_dict["backbone.data_bn.weight"].shape[0]) // num_joints
+    except KeyError as exc:
+        raise CheckpointError(f"{source}: not an ST-GCN++ state_dict (missing {exc})") from None
+    fields: dict[str, Any] = {"num_classes": num_classes, "in_channels": in_channels}
+    if "layout" not in overrides:
+        if num_joints not in _LAYOUT_BY_JOINTS:
+            raise CheckpointError(
+                f"{source}: {num_joints} joints match no built-in layout; pass layout=<name or file>")
+        fields["layout"] = _LAYOUT_BY_JOINTS[num_joints]
+        if num_joints == 25 and "normalization" not in overrides:
+            fields["normalization"] = "3d"
+    fields.update(overrides)
+    return ModelSpec(**fields)
+
+
+def build_model(spec: ModelSpec) -> STGCNPP:
+    return STGCNPP(spec.skeleton(), spec.num_classes, in_channels=spec.in_channels, **spec.arch)
+
+
+def load_checkpoint(path: str | os.PathLike, spec: ModelSpec | None = None, strict: bool = True,
+                    trusted: bool = False, **spec_overrides: Any) -> Checkpoint:
+    """Load our checkpoint or a PYSKL/mmaction one into an eval-mode `STGCNPP`.
+
+    The spec comes from, in order: `spec`, the file's `meta['model_spec']`, or is inferred from the
+    weights' shapes (+ `spec_overrides`, e.g. layout="my_layout.yaml", feats=("b",)).
+    """
+    source = os.fspath(path)
+    raw = read_checkpoint_file(path, trusted=trusted)
+    meta = raw.get("meta") if isinstance(raw, dict) and isinstance(raw.get("meta"), dict) else {}
+    state_dict = extract_state_dict(raw, source)
+    if spec is None:
+        if isinstance(meta.get("model_spec"), dict):
+            data = {**meta["model_spec"], **spec_overrides}
+            spec = ModelSpec.from_dict(data)
+        else:
+            spec = infer_spec(state_dict, source, **spec_overrides)
+    model = build_model(spec)
+    try:
+        model.load_state_dict(state_dict, strict=strict)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{source}: weights do not fit the spec {spec.to_dict()}: {exc}") from None
+    return Checkpoint(model.eval(), spec, meta)
+
+
+def save_checkpoint(path: str | os.PathLike, model: STGCNPP, spec: ModelSpec,
+                    meta: dict | None = None) -> Path:
+    """Write `{'meta': {..., 'model_spec'}, 'state_dict'}` (PYSKL-loadable, self-describing)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    full_meta = dict(meta or {})
+    full_meta.update({"format": CHECKPOINT_FORMAT, "format_version": 1, "model_spec": spec.to_dict()})
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"meta": full_meta, "state_dict": state}, path)
+    return path

@@ -1,0 +1,74 @@
+"""ModelSpec: everything besides the weights needed to rebuild and feed a trained model."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from action_recognition.skeleton import SkeletonLayout, get_layout, layout_from_dict
+
+FEATS: tuple[str, ...] = ("j", "b", "jm", "bm")
+NORMALIZATIONS: tuple[str, ...] = ("2d", "3d", "none")
+
+
+@dataclass
+class ModelSpec:
+    """What a checkpoint needs besides its weights.
+
+    layout: built-in name, or the full layout as a dict (`SkeletonLayout.to_dict()`), so custom
+        skeletons travel with the checkpoint.
+    feats: the stream(s) the model takes, concatenated on the channel axis (PYSKL GenSkeFeat).
+    normalization: "2d" (PreNormalize2D by image size, channels x, y, score), "3d"
+        (PreNormalize3D, channels x, y, z) or "none".
+    in_channels: channels per joint after the features (3 per stream for 2D+score or 3D).
+    """
+
+    layout: str | dict
+    num_classes: int
+    class_names: list[str] | None = None
+    feats: tuple[str, ...] = ("j",)
+    clip_len: int = 100
+    num_person: int = 2
+    num_clips: int = 1
+    normalization: str = "2d"
+    img_shape: tuple[int, int] = (1080, 1920)
+    in_channels: int = 3
+    arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
+
+    def __post_init__(self) -> None:
+        self.feats = (self.feats,) if isinstance(self.feats, str) else tuple(self.feats)
+        bad = [f for f in self.feats if f not in FEATS]
+        if bad or not self.feats:
+            raise ValueError(f"feats {list(self.feats)}: each must be one of {FEATS}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization {self.normalization!r}: use one of {NORMALIZATIONS}")
+        if self.class_names is not None:
+            self.class_names = [str(c) for c in self.class_names]
+            if len(self.class_names) != self.num_classes:
+                raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
+        self.img_shape = (int(self.img_shape[0]), int(self.img_shape[1]))
+
+    @property
+    def has_score(self) -> bool:
+        """Whether the third input channel is a detector score (2D) rather than z (3D)."""
+        return self.normalization != "3d"
+
+    def skeleton(self) -> SkeletonLayout:
+        if isinstance(self.layout, dict):
+            return layout_from_dict(self.layout, source="checkpoint meta 'model_spec.layout'")
+        return get_layout(self.layout)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["feats"] = list(self.feats)
+        out["img_shape"] = list(self.img_shape)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"model spec has unknown field(s) {unknown}; known: {sorted(known)}")
+        return cls(**data)
