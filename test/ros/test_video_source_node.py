@@ -88,7 +88,8 @@ def test_publishes_every_frame_at_file_rate_then_stops(video: Path, tmp_path: Pa
 
 def test_loop_rate_encoding_and_resize(video: Path, tmp_path: Path) -> None:
     n = N + 7
-    params = [f"source:={video}", "loop:=true", "rate:=40.0", f"max_frames:={n}", "encoding:=rgb8", "width:=32"]
+    params = [f"source:={video}", "loop:=true", "rate:=40.0", f"max_frames:={n}"]
+    params += ["encoding:=rgb8", "width:=32"]
     rc, log, msgs, _ = run_source(tmp_path, f"/vs_{os.getpid()}/b", *(x for p in params for x in ("-p", p)))
     assert rc == 0, log
     assert len(msgs) == n
