@@ -66,6 +66,9 @@ def check_torch() -> str:
 
 
 def check_ultralytics() -> str:
+    from action_recognition.pose import ultralytics_env
+
+    ultralytics_env.prepare()  # offline, settings under our own config folder, before the import
     return f"ultralytics {_version('ultralytics', 'ultralytics-opencv-headless')}"
 
 
@@ -73,8 +76,9 @@ def check_pose_weights() -> str:
     weights = paths.default_pose_weights()
     if not weights.is_file():
         raise FileNotFoundError(f"{weights} missing: run ./install.sh")
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+    from action_recognition.pose import ultralytics_env
+
+    ultralytics_env.prepare()
     from ultralytics import YOLO
 
     model = YOLO(str(weights), task="pose")
