@@ -49,3 +49,16 @@ def default_pose_weights() -> Path:
 def demo_video() -> Path:
     """The real demo video install.sh places (a person walking across a garden)."""
     return data_dir() / "videos" / "demo.mp4"
+
+
+def models_dir() -> Path:
+    """Folder of the shipped action models (in the checkout, or the share folder when installed)."""
+    return _first_dir("ACTION_RECOGNITION_MODELS_DIR", "models")
+
+
+DEFAULT_ACTION_MODEL = "stgcnpp_coco_synth"
+
+
+def default_action_model() -> Path:
+    """The shipped default ST-GCN++ (coco 2D layout, trained on synthetic motion)."""
+    return models_dir() / DEFAULT_ACTION_MODEL / "model.pth"

@@ -1,0 +1,89 @@
+"""Load the action model a user names: our checkpoint, a PYSKL checkpoint plus a label file, or ONNX."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from action_recognition import paths
+from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend, TorchBackend
+from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+from action_recognition.model.spec import ModelSpec
+
+
+class ModelSourceError(ValueError):
+    """The model cannot be used as given; the message names the file and the fix."""
+
+
+@dataclass
+class ActionModel:
+    backend: InferenceBackend
+    spec: ModelSpec
+    labels: list[str]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.parent.name if self.path.stem == "model" else self.path.stem
+
+
+def read_labels(path: str | os.PathLike) -> list[str]:
+    """Class names from a text file (one per line, PYSKL's label_map format) or a YAML list."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelSourceError(f"label file {path} does not exist")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        data = yaml.safe_load(path.read_text())
+        data = data.get("labels", data) if isinstance(data, dict) else data
+        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+            raise ModelSourceError(f"{path}: expected a YAML list of class names (or a 'labels:' list)")
+        return data
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def load_action_model(
+    model: str | os.PathLike | None = None,
+    labels: str | os.PathLike | None = None,
+    layout: str | None = None,
+    device: str = "cpu",
+    threads: int | None = None,
+) -> ActionModel:
+    """Backend + spec + class names for `model` (None or "" = the shipped default model).
+
+    labels: a label file; required when the checkpoint carries no class names (PYSKL's files).
+    layout: the skeleton layout for a PYSKL checkpoint (inferred from the joint count otherwise).
+    """
+    path = Path(model) if model else paths.default_action_model()
+    if not path.is_file():
+        raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
+    if path.suffix.lower() == ".onnx":
+        backend: InferenceBackend = OnnxRuntimeBackend(path, threads=threads)
+        spec = backend.spec
+        if spec is None:
+            raise ModelSourceError(
+                f"{path}: ONNX file without our model spec metadata; "
+                "export it with `action-recognition export`"
+            )
+    else:
+        try:
+            overrides = {"layout": layout} if layout else {}
+            ckpt = load_checkpoint(path, **overrides)
+        except CheckpointError as exc:
+            raise ModelSourceError(str(exc)) from None
+        spec = ckpt.spec
+        backend = TorchBackend(ckpt.model, spec, device=device, threads=threads)
+    names = read_labels(labels) if labels else spec.class_names
+    if names is None:
+        raise ModelSourceError(
+            f"{path} names no classes: pass a label file (one class per line) with the 'labels' parameter"
+        )
+    if len(names) != spec.num_classes:
+        source = labels or f"{path} (class_names)"
+        raise ModelSourceError(
+            f"{source}: {len(names)} labels but the model has {spec.num_classes} classes; "
+            "use the label file the model was trained with"
+        )
+    return ActionModel(backend, spec, list(names), path)
