@@ -14,7 +14,8 @@ def _conv(prefix: str, c_out: int, c_in: int, kt: int = 1) -> dict[str, tuple[in
     return {f"{prefix}.weight": (c_out, c_in, kt, 1), f"{prefix}.bias": (c_out,)}
 
 
-def pyskl_stgcnpp_shapes(num_joints: int, num_classes: int, in_channels: int = 3) -> dict[str, tuple[int, ...]]:
+def pyskl_stgcnpp_shapes(num_joints: int, num_classes: int,
+                         in_channels: int = 3) -> dict[str, tuple[int, ...]]:
     """Key -> shape of PYSKL's RecognizerGCN(STGCN(ST-GCN++ defaults), GCNHead)."""
     shapes = _bn("backbone.data_bn", num_joints * in_channels)
     plan = [(in_channels, 64, False), (64, 64, False), (64, 64, False), (64, 64, False), (64, 128, True),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from pyskl_facts import pyskl_stgcnpp_shapes, random_pyskl_state_dict
 
 from action_recognition.model import STGCNPP, fuse_model
 from action_recognition.model.stgcn import GraphConv
 from action_recognition.skeleton import layout_from_dict
-from pyskl_facts import pyskl_stgcnpp_shapes, random_pyskl_state_dict
 
 torch.set_num_threads(1)
 
@@ -47,7 +47,8 @@ def test_adjacency_is_learnable_per_block_and_initialised_from_graph():
 
 def test_graph_aggregation_is_x_times_a_not_transposed():
     # tiny directed case: asymmetric A makes x·A and A^T·x differ
-    layout = layout_from_dict({"name": "t", "joints": ["a", "b", "c"], "edges": [[1, 0], [2, 1]], "center": 0})
+    layout = layout_from_dict(
+        {"name": "t", "joints": ["a", "b", "c"], "edges": [[1, 0], [2, 1]], "center": 0})
     gcn = GraphConv(2, 2, torch.zeros(3, 3, 3)).eval()
     a = torch.zeros(3, 3, 3)
     a[1, 0, 2] = 1.0  # subset 1: joint 0 feeds joint 2 only
