@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from action_recognition.data.synth.body import BodyShape
+from action_recognition.data.synth.body import BodyShape, forward_kinematics
 from action_recognition.data.synth.motion import Motion, bump, deg, hold, smoothstep, wobble
 
 G = 9.81
@@ -160,11 +160,11 @@ def hand_waving(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     g = hold(t, t0, t0 + rise, t0 + core - rise, t0 + core) if not keep else smoothstep(t, t0, t0 + rise)
     f = rng.uniform(1.5, 3.5)
     for p in sides:
-        m.add(p + "sh_abd", g * deg(rng.uniform(60, 145)))
+        m.add(p + "sh_abd", g * deg(rng.uniform(75, 145)))
         m.add(p + "sh_flex", g * deg(rng.uniform(0, 50)))
         m.add(p + "sh_rot", g * deg(rng.uniform(60, 95)))
         osc = np.sin(2 * np.pi * f * (t - t0)) * deg(rng.uniform(15, 35))
-        m.add(p + "elbow", g * (deg(rng.uniform(20, 70)) + osc))
+        m.add(p + "elbow", g * (deg(rng.uniform(30, 80)) + osc))
         m.add(p + "sh_abd", g * 0.3 * osc * rng.uniform(0, 1))
 
 
@@ -172,20 +172,34 @@ def clapping(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     t = m.t
     rest_posture(rng, m)
     m.add("yaw", rng.uniform(-np.pi, np.pi))
-    core = rng.uniform(1.5, max(1.6, t[-1] - 0.5))
-    t0 = _start(rng, m, core, lo=0.1, tail=0.0)
+    core = rng.uniform(min(2.0, t[-1] - 0.1), max(2.1, t[-1] - 0.3))
+    t0 = _start(rng, m, core, lo=0.05, tail=0.0)
     g = (
         hold(t, t0, t0 + 0.35, t0 + core - 0.35, t0 + core)
         if rng.random() < 0.7
         else smoothstep(t, t0, t0 + 0.35)
     )
     f = rng.uniform(1.8, 4.0)
-    # Each clap: hands come together (about -45 deg internal rotation closes them), then open.
-    opening = (1 - np.cos(2 * np.pi * f * (t - t0))) / 2
-    m.both("sh_flex", g * deg(rng.uniform(25, 60)))
-    m.both("elbow", g * deg(rng.uniform(75, 100)))
-    m.both("sh_abd", g * deg(rng.uniform(5, 15)))
-    m.both("sh_rot", g * (-deg(rng.uniform(42, 52)) + opening * deg(rng.uniform(18, 35))))
+    flex, elbow, abd = deg(rng.uniform(25, 50)), deg(rng.uniform(75, 100)), deg(rng.uniform(5, 15))
+    closed = _hands_together_rotation(b, flex, elbow, abd)
+    opening = (1 - np.cos(2 * np.pi * f * (t - t0))) / 2  # 0 = hands together
+    m.both("sh_flex", g * flex)
+    m.both("elbow", g * elbow)
+    m.both("sh_abd", g * abd)
+    m.both("sh_rot", g * (closed + opening * deg(rng.uniform(30, 55))))
+
+
+def _hands_together_rotation(b: BodyShape, flex: float, elbow: float, abd: float) -> float:
+    """The inward upper-arm rotation that brings both hands together for this body and arm pose."""
+    rots = -np.deg2rad(np.arange(0.0, 91.0, 2.0))
+    m = Motion(len(rots), 30.0)
+    m.both("sh_flex", flex)
+    m.both("elbow", elbow)
+    m.both("sh_abd", abd)
+    m.both("sh_rot", rots)
+    j = forward_kinematics(b, m)
+    gap = np.linalg.norm(j[:, 7] - j[:, 11], axis=1)  # palm centres
+    return float(rots[int(np.argmin(gap))])
 
 
 def sitting_down(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
@@ -298,13 +312,16 @@ def pickup(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     t0 = _start(rng, m, down + stay + up, lo=0.2, tail=0.3)
     g = hold(t, t0, t0 + down, t0 + down + stay, t0 + down + stay + up)
     squat = rng.uniform(0, 1)  # 0 = stoop from the hips, 1 = full squat
-    m.add("torso_pitch", g * deg((1 - squat) * rng.uniform(60, 95) + squat * rng.uniform(20, 50)))
+    pitch = deg((1 - squat) * rng.uniform(60, 95) + squat * rng.uniform(20, 50))
+    m.add("torso_pitch", g * pitch)
     m.both("hip_flex", g * deg(squat * rng.uniform(70, 110) + (1 - squat) * rng.uniform(0, 20)))
     m.both("knee", g * deg(squat * rng.uniform(90, 130) + (1 - squat) * rng.uniform(10, 40)))
     m.add("neck_pitch", g * deg(rng.uniform(10, 30)))
+    # Arms hang with gravity (relative to the bent trunk); the reaching hand goes further down.
+    m.both("sh_flex", g * pitch * rng.uniform(0.75, 1.0), g * pitch * rng.uniform(0.75, 1.0))
     sides = ["l_", "r_"] if rng.random() < 0.4 else [rng.choice(["l_", "r_"])]
     for p in sides:
-        m.add(p + "sh_flex", g * deg(rng.uniform(30, 80)))
+        m.add(p + "sh_flex", g * deg(rng.uniform(0, 30)))
         m.add(p + "elbow", -g * m[p + "elbow"] * 0.7)
         # Carrying the object afterwards.
         if rng.random() < 0.6:

@@ -53,6 +53,16 @@ def _person_motion(rng: np.random.Generator, action: str, body: BodyShape, t: in
     return forward_kinematics(body, m)
 
 
+def simulate_world(action: str, seed: int, domain: Domain = ANY) -> tuple[np.ndarray, float]:
+    """The true 3D joints (T, 30, 3) of one person doing `action` (world frame, y up), and the frame rate."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
+    fps = float(rng.choice(FPS_CHOICES))
+    lo, hi = act.ACTIONS[action].duration
+    t = max(8, round(rng.uniform(lo, hi) * fps))
+    body = sample_body(rng, domain.stature_m, domain.limb_spread)
+    return _person_motion(rng, action, body, t, fps), fps
+
+
 def generate_sample(
     cfg: SynthConfig, label: int, domain: Domain, seed: Sequence[int], name: str
 ) -> dict[str, Any]:

@@ -111,10 +111,11 @@ def observe_2d(
             hidden = (uv[s:e, :, 0] > x0) & (uv[s:e, :, 0] < x1)
         score[s:e] = np.where(hidden, score[s:e] * rng.uniform(0.02, 0.4, hidden.shape), score[s:e])
         kp[s:e] += np.where(hidden[..., None], rng.normal(0, 0.05, (*hidden.shape, 2)) * scale[s:e], 0.0)
-    # Joints outside the image: either guessed at the border with a low score, or dropped.
+    # Joints outside the image: either guessed at the border with a low score, or dropped. Estimators report
+    # coordinates inside the image, so everything kept is clipped to it.
+    kp[..., 0] = np.clip(kp[..., 0], 0, width - 1)
+    kp[..., 1] = np.clip(kp[..., 1], 0, height - 1)
     if rng.random() < 0.5:
-        kp[..., 0] = np.clip(kp[..., 0], 0, width - 1)
-        kp[..., 1] = np.clip(kp[..., 1], 0, height - 1)
         score = np.where(inside, score, score * rng.uniform(0.0, 0.25, score.shape))
         dropped = ~inside & (depth <= 0.2)
     else:
