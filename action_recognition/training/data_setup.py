@@ -1,0 +1,97 @@
+"""From a config's `data` section to samples per split and the ModelSpec that feeds them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from action_recognition.data.format import (
+    DatasetError,
+    class_names,
+    load_dataset,
+    save_dataset,
+    split_samples,
+)
+from action_recognition.data.info import guess_layout
+from action_recognition.model.spec import ModelSpec
+from action_recognition.training.config import ConfigError, DataConfig, SynthDataConfig
+
+
+@dataclass
+class PreparedData:
+    spec: ModelSpec
+    train: list[dict[str, Any]]
+    val: list[dict[str, Any]]
+    test: list[dict[str, Any]]
+    classes: list[str]
+
+
+def generate_synthetic(path: Path, synth: SynthDataConfig) -> Path:
+    """Write the synthetic data set the config describes (same file for the same settings)."""
+    from action_recognition.data.synth.actions import DEFAULT_CLASSES
+    from action_recognition.data.synth.generator import SynthConfig, generate_dataset
+
+    cfg = SynthConfig(classes=tuple(synth.classes or DEFAULT_CLASSES), layout=synth.layout,
+                      second_person_prob=synth.second_person_prob)
+    total = sum(synth.sizes.values())
+    print(f"generating {total} synthetic samples into {path} (seed {synth.seed}) ...", file=sys.stderr)
+    data = generate_dataset(cfg, dict(synth.sizes), seed=synth.seed, workers=synth.workers)
+    return save_dataset(data, path)
+
+
+def _load(path: str, synth: SynthDataConfig | None, field: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        if synth is None:
+            raise ConfigError(f"'{field}': no such data file {p}; make one with `action-recognition data "
+                              "synth` or set data.synth to generate it")
+        generate_synthetic(p, synth)
+    try:
+        return load_dataset(p)
+    except DatasetError as exc:
+        raise ConfigError(f"'{field}': {exc}") from None
+
+
+def _normalization(sample: dict[str, Any]) -> str:
+    kp = sample["keypoint"]
+    if kp.shape[-1] == 2 or sample.get("keypoint_score") is not None:
+        return "2d"
+    return "3d"
+
+
+def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
+    """Load the file(s), pick the splits and derive the spec (layout, classes, channels)."""
+    data = _load(cfg.file, cfg.synth, "data.file")
+    other = _load(cfg.val_file, None, "data.val_file") if cfg.val_file else data
+
+    def pick(source: dict[str, Any], split: str | None, field: str) -> list[dict[str, Any]]:
+        if split is None:
+            return []
+        try:
+            return split_samples(source, split)
+        except DatasetError as exc:
+            raise ConfigError(f"'{field}': {exc}; set {field} to one of them or null") from None
+
+    train = pick(data, cfg.train_split, "data.train_split") if need_train else []
+    val = pick(other, cfg.val_split, "data.val_split")
+    test = pick(other, cfg.test_split, "data.test_split")
+    if need_train and not train:
+        raise ConfigError(f"'data.train_split': split {cfg.train_split!r} of {cfg.file} is empty")
+    classes = class_names(data)
+    layout = cfg.layout or guess_layout(data)
+    if layout is None:
+        raise ConfigError("'data.layout': the data names no layout and its joint count matches no built-in "
+                          "one; set data.layout to a layout name or YAML file")
+    first = (train or val or test or data["annotations"])[0]
+    spec = ModelSpec(
+        layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
+        clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1,
+        normalization=_normalization(first),
+        img_shape=tuple(cfg.img_shape) if cfg.img_shape else (1080, 1920),
+        in_channels=3 * len(cfg.feats))
+    if first["keypoint"].shape[2] != spec.skeleton().num_joints:
+        raise ConfigError(f"'data.layout': layout {layout!r} does not fit the data's "
+                          f"{first['keypoint'].shape[2]} joints")
+    return PreparedData(spec, train, val, test, classes)
