@@ -17,8 +17,8 @@ _FACE_FRONT = np.array([n in ("nose", "left_eye", "right_eye") for n in _NAMES])
 _EAR = np.array([n.endswith("_ear") for n in _NAMES])
 # Base confidence logit per joint (a fully visible joint of a person of decent size).
 _BASE = np.array([
-    {"shoulder": 3.4, "hip": 3.2, "knee": 3.0, "elbow": 2.8, "ankle": 2.6, "wrist": 2.4, "foot": 2.0,
-     "hand": 1.6, "tip": 1.1, "thumb": 1.0, "nose": 2.4, "eye": 2.4, "ear": 1.6}.get(n.split("_")[-1], 3.0)
+    {"shoulder": 4.0, "hip": 3.9, "knee": 3.6, "elbow": 3.2, "ankle": 3.3, "wrist": 3.0, "foot": 2.4,
+     "hand": 1.8, "tip": 1.2, "thumb": 1.1, "nose": 2.8, "eye": 2.6, "ear": 2.0}.get(n.split("_")[-1], 3.0)
     for n in _NAMES
 ])  # fmt: skip
 # How much turning a joint away from the camera costs (logit per unit of the negative facing term).
