@@ -1,0 +1,84 @@
+"""`action-recognition eval`: a checkpoint on a PYSKL data file -> metrics, confusion matrix, scores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="evaluate a checkpoint on PYSKL-format data (top-1/5, mean class acc, confusion matrix)")
+    parser.add_argument("--checkpoint", required=True, help="our .pth or a PYSKL one")
+    parser.add_argument("--data", required=True, help="PYSKL .pkl data file")
+    parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")
+    parser.add_argument("--num-clips", type=int, default=10, help="test clips per sample (PYSKL: 10)")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--out", help="folder for metrics.json, confusion_matrix.png and scores.npz")
+    spec = parser.add_argument_group("spec overrides (for checkpoints without a stored spec, e.g. PYSKL's)")
+    spec.add_argument("--layout", help="layout name or YAML file")
+    spec.add_argument("--feats", help="streams, comma separated (j,b,jm,bm)")
+    spec.add_argument("--clip-len", type=int)
+    spec.add_argument("--num-person", type=int)
+    spec.add_argument("--normalization", choices=("2d", "3d", "none"))
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from action_recognition.data.format import DatasetError, load_dataset, split_samples
+    from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+    from action_recognition.training.distributed import resolve_device
+    from action_recognition.training.evaluation import evaluate_samples
+    from action_recognition.training.plots import plot_confusion_matrix
+    from action_recognition.training.run_dir import save_scores
+
+    overrides = {k: v for k, v in (("layout", args.layout), ("clip_len", args.clip_len),
+                                   ("num_person", args.num_person), ("normalization", args.normalization))
+                 if v is not None}
+    if args.feats:
+        overrides["feats"] = tuple(f.strip() for f in args.feats.split(","))
+    try:
+        ckpt = load_checkpoint(args.checkpoint, **overrides)
+        data = load_dataset(args.data)
+        samples = split_samples(data, None if args.split == "all" else args.split)
+    except (CheckpointError, DatasetError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not samples:
+        print(f"error: split {args.split!r} of {args.data} is empty", file=sys.stderr)
+        return 2
+    labels = np.array([int(s["label"]) for s in samples])
+    if labels.max() >= ckpt.spec.num_classes:
+        print(f"error: the data has label {labels.max()} but the model has {ckpt.spec.num_classes} classes",
+              file=sys.stderr)
+        return 2
+    if samples[0]["keypoint"].shape[2] != ckpt.model.num_joints:
+        print(f"error: the data has {samples[0]['keypoint'].shape[2]} joints, the model "
+              f"{ckpt.model.num_joints}", file=sys.stderr)
+        return 2
+    device = resolve_device(args.device)
+    out = evaluate_samples(ckpt.model.to(device), samples, ckpt.spec, args.num_clips, device,
+                           args.batch_size, args.workers, progress=sys.stderr.isatty())
+    names = ckpt.spec.class_names or [f"class_{i}" for i in range(ckpt.spec.num_classes)]
+    metrics = {**out["metrics"], "checkpoint": str(args.checkpoint), "data": str(args.data),
+               "split": args.split}
+    print(json.dumps(metrics, indent=2))
+    print("confusion matrix (rows: true, columns: predicted):")
+    print(np.array2string(out["confusion_matrix"], max_line_width=200))
+    if args.out:
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "metrics.json").write_text(json.dumps(
+            {**metrics, "confusion_matrix": out["confusion_matrix"].tolist(), "classes": names}, indent=2))
+        plot_confusion_matrix(out["confusion_matrix"], names, folder / "confusion_matrix.png",
+                              title=f"{args.split}: top-1 {metrics['top1']:.3f}")
+        save_scores(folder / "scores.npz", out["scores"], out["labels"], names, out["names"],
+                    stream="+".join(ckpt.spec.feats))
+        print(f"wrote {folder}/metrics.json, confusion_matrix.png, scores.npz")
+    return 0
