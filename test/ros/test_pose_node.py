@@ -21,7 +21,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 
-from action_recognition.paths import default_pose_weights  # noqa: E402
+from action_recognition.paths import config_dir, default_pose_weights  # noqa: E402
 
 NS = f"/pose_test_{os.getpid()}"
 RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
@@ -94,7 +94,9 @@ def running(tmp_path_factory):
     """(client, pose node process, its log path) with discovery done both ways."""
     assert default_pose_weights().is_file(), "pose weights not installed (run install.sh)"
     log = tmp_path_factory.mktemp("pose_node") / "pose_node.log"
-    args = ["-p", "imgsz:=320", "-p", "qos_reliability:=reliable", "-p", "qos_depth:=10",
+    # The shipped defaults file first (it must load), then the test's overrides.
+    args = ["--params-file", str(config_dir() / "pose.yaml"), "-p", "imgsz:=320",
+            "-p", "qos_reliability:=reliable", "-p", "qos_depth:=10",
             "-p", "publish_debug_image:=true", "-p", "diagnostics_period:=0.3"]
     for topic in ("image", "skeletons", "debug_image"):
         args += ["-r", f"{topic}:={NS}/{topic}"]

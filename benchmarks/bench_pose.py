@@ -1,0 +1,107 @@
+"""Image -> tracked skeletons on this machine: latency and sustained frames/s per backend and size.
+
+    .venv/bin/python benchmarks/bench_pose.py                                   # full table
+    .venv/bin/python benchmarks/bench_pose.py --backends pytorch --imgsz 320 --threads 1
+
+Runs PoseEstimator.process (letterbox, inference, NMS, tracking, numpy output) on consecutive frames
+of the demo video resized to 640x360 (a typical camera frame). ONNX and OpenVINO models are exported
+locally from the .pt on first use and cached beside it (action_recognition.pose.export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import cv2
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
+def frames(n: int, width: int) -> list:
+    from action_recognition.paths import demo_video
+    from action_recognition.pose.video_source import VideoSource
+
+    out = []
+    with VideoSource(demo_video()) as src:
+        for f in src:
+            if len(out) >= n:
+                break
+            h = round(f.image.shape[0] * width / f.image.shape[1])
+            out.append(cv2.resize(f.image, (width, h), interpolation=cv2.INTER_AREA))
+    return out
+
+
+def bench(backend: str, imgsz: int, threads: int, images: list, warmup: int) -> dict:
+    import torch
+
+    from action_recognition.pose.estimator import PoseConfig, PoseEstimator
+
+    est = PoseEstimator(PoseConfig(imgsz=imgsz, backend=backend, threads=threads))
+    torch.set_num_threads(threads)  # also NMS/tracking pre/post-processing
+    for img in images[:warmup]:
+        est.process(img)
+    est.reset()
+    lat = []
+    persons = 0
+    t0 = time.perf_counter()
+    for img in images:
+        t = time.perf_counter()
+        persons += len(est.process(img).persons)
+        lat.append((time.perf_counter() - t) * 1e3)
+    wall = time.perf_counter() - t0
+    lat.sort()
+    return {
+        "median_ms": statistics.median(lat),
+        "p95_ms": lat[int(0.95 * (len(lat) - 1))],
+        "fps": len(images) / wall,
+        "persons_per_frame": persons / len(images),
+    }
+
+
+def main() -> int:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=fmt)
+    parser.add_argument("--backends", default="pytorch,onnx,openvino")
+    parser.add_argument("--imgsz", default="320,640")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--width", type=int, default=640)
+    args = parser.parse_args()
+    images = frames(args.frames, args.width)
+    h, w = images[0].shape[:2]
+    load = os.getloadavg()[0]
+    cpu = _cpu_name()
+    print(f"# {cpu}, {os.cpu_count()} CPUs (load {load:.1f} at start), "
+          f"{time.strftime('%Y-%m-%d')}, yolo11n-pose, {len(images)} demo frames {w}x{h}, tracking on")
+    print("| backend | imgsz | threads | median latency | p95 latency | sustained fps | people/frame |")
+    print("|---|---|---|---|---|---|---|")
+    for backend in args.backends.split(","):
+        for imgsz in map(int, args.imgsz.split(",")):
+            # OpenVINO (LATENCY hint, as Ultralytics compiles it) uses every core whatever torch's setting.
+            thread_list = [max(map(int, args.threads.split(",")))] if backend == "openvino" else None
+            for threads in thread_list or map(int, args.threads.split(",")):
+                label = "all (OpenVINO)" if backend == "openvino" else threads
+                try:
+                    r = bench(backend, imgsz, threads, images, args.warmup)
+                except Exception as exc:  # e.g. openvino not installed: report and go on
+                    print(f"| {backend} | {imgsz} | {label} | failed: {exc} | | | |", flush=True)
+                    continue
+                print(f"| {backend} | {imgsz} | {label} | {r['median_ms']:.1f} ms | {r['p95_ms']:.1f} ms | "
+                      f"{r['fps']:.1f} | {r['persons_per_frame']:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
