@@ -1,0 +1,208 @@
+"""The action node in its own process: scripted skeleton streams in, /actions and the label map out.
+
+These tests use a checkpoint with random weights: they check the node's behaviour (windows, batching,
+bad input, errors); label correctness with the trained default model is tested separately.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rclpy
+import torch
+from action_recognition.msg import ActionArray, Keypoint, LabelMap, Skeleton, SkeletonArray
+from builtin_interfaces.msg import Time
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Header
+
+from action_recognition.model import ModelSpec, build_model, save_checkpoint
+from action_recognition.nodes.qos import label_map_qos
+
+LABELS = ["sit", "stand", "walk"]
+RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    spec = ModelSpec(layout="coco", num_classes=3, class_names=LABELS, clip_len=16)
+    return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
+
+
+class Client:
+    """Test-side node in its own context: publishes SkeletonArrays, records actions and the label map."""
+
+    def __init__(self, ns: str) -> None:
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx)
+        self.node = rclpy.create_node("action_test_client", context=self.ctx)
+        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
+        self.executor.add_node(self.node)
+        self.pub = self.node.create_publisher(SkeletonArray, f"{ns}/skeletons", RELIABLE)
+        self.actions: list[ActionArray] = []
+        self.label_maps: list[LabelMap] = []
+        self.actions_sub = self.node.create_subscription(
+            ActionArray, f"{ns}/actions", self.actions.append, RELIABLE
+        )
+        self.node.create_subscription(LabelMap, f"{ns}/label_map", self.label_maps.append, label_map_qos())
+
+    def spin_until(self, cond: Callable[[], bool], timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not cond():
+            self.executor.spin_once(timeout_sec=0.05)
+        return cond()
+
+    def send(self, frame: int, people: dict[int, np.ndarray], layout: str = "coco") -> None:
+        ns = frame * 33_333_333
+        msg = SkeletonArray(
+            header=Header(stamp=Time(sec=ns // 10**9, nanosec=ns % 10**9), frame_id="cam"),
+            image_width=640,
+            image_height=480,
+            layout=layout,
+        )
+        for tid, kp in people.items():
+            sk = Skeleton(track_id=tid, layout=layout, bbox=[0.0, 0.0, 10.0, 10.0], bbox_score=0.9)
+            sk.keypoints = [Keypoint(x=float(x), y=float(y), score=float(s)) for x, y, s in kp]
+            msg.skeletons.append(sk)
+        self.pub.publish(msg)
+        self.executor.spin_once(timeout_sec=0.005)
+
+    def actions_for(self, tid: int) -> list:
+        return [a for arr in self.actions for a in arr.actions if a.track_id == tid]
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.ctx)
+
+
+def person(tid: int, frame: int, joints: int = 17) -> np.ndarray:
+    rng = np.random.default_rng(tid * 7919 + frame)
+    xy = 200 + 40 * tid + rng.normal(0, 4, (joints, 2))
+    return np.column_stack([xy, rng.uniform(0.4, 1.0, joints)]).astype(np.float32)
+
+
+def start_node(ns: str, *params: str, cwd: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "action_recognition.nodes.action_node", "--ros-args", "-r", f"__ns:={ns}"]
+    for p in params:
+        cmd += ["-p", p]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+@pytest.fixture
+def running(model_path, tmp_path):
+    ns = f"/action_test_{os.getpid()}_{time.monotonic_ns() % 100000}"
+    procs: list[subprocess.Popen] = []
+    clients: list[Client] = []
+
+    def launch(*params: str) -> tuple[subprocess.Popen, Client]:
+        proc = start_node(ns, f"model:={model_path}", *params, cwd=tmp_path)
+        client = Client(ns)
+        procs.append(proc)
+        clients.append(client)
+        assert client.spin_until(lambda: bool(client.label_maps), 60), "node did not come up"
+
+        # Both directions matched, or the first results could go out before we listen.
+        def matched() -> bool:
+            return client.pub.get_subscription_count() > 0 and client.actions_sub.get_publisher_count() > 0
+
+        assert client.spin_until(matched, 10)
+        return proc, client
+
+    yield launch
+    for c in clients:
+        c.close()
+    for p in procs:
+        if p.poll() is None:
+            stop(p)
+
+
+def test_labels_per_track_with_windows_and_label_map(running) -> None:
+    proc, client = running("window:=16", "min_frames:=8", "stride:=4")
+    (label_map,) = client.label_maps
+    assert list(label_map.labels) == LABELS and label_map.layout == "coco"
+    for f in range(20):
+        client.send(f, {3: person(3, f), 9: person(9, f)})
+    assert client.spin_until(lambda: len(client.actions_for(9)) >= 4, 30)
+    for tid in (3, 9):
+        acts = client.actions_for(tid)
+        assert len(acts) == 4  # frames 8, 12, 16, 20 (1-based): min_frames then every stride
+        assert [a.num_frames for a in acts] == [8, 12, 16, 16]  # the window caps at 16
+        for a in acts:
+            assert len(a.probabilities) == 3 and abs(sum(a.probabilities) - 1) < 1e-4
+            assert a.label == LABELS[a.class_id] and a.score == pytest.approx(max(a.probabilities))
+        last = acts[-1]
+        end = last.window_end.sec * 10**9 + last.window_end.nanosec
+        start = last.window_start.sec * 10**9 + last.window_start.nanosec
+        assert end == 19 * 33_333_333 and start == 4 * 33_333_333
+    # Both tracks of a round come in one ActionArray: one batched forward per round.
+    assert all(len(arr.actions) == 2 for arr in client.actions)
+    assert proc.poll() is None
+
+
+def test_bad_input_is_dropped_and_counted_without_stopping(running) -> None:
+    proc, client = running("window:=16", "min_frames:=4", "stride:=4", "score_threshold:=0.99")
+    for f in range(4):
+        bad = person(1, f)
+        bad[2, 0] = np.nan  # NaN joint: becomes a missing joint
+        client.send(f, {1: bad, 2: person(2, f, joints=25)})  # track 2 has the wrong joint count
+    client.send(2, {1: person(1, 2)})  # out of order
+    client.send(3, {1: person(1, 3)})  # duplicate stamp
+    client.send(10, {})  # nobody: an empty ActionArray
+    assert client.spin_until(lambda: any(not arr.actions for arr in client.actions), 20)
+    labelled = client.actions_for(1)
+    assert len(labelled) == 1 and labelled[0].num_frames == 4  # the dropped frames did not count
+    assert labelled[0].label == "unknown" and labelled[0].class_id == -1  # random weights < 0.99
+    assert client.actions_for(2) == []
+    assert proc.poll() is None
+    out = stop(proc)
+    assert "without 17 joints" in out and "not newer than the last one" in out and "NaN/inf" in out
+
+
+def test_layout_mismatch_is_reported_once_and_nothing_is_inferred(running) -> None:
+    proc, client = running("window:=8", "min_frames:=2", "stride:=1")
+    for f in range(6):
+        client.send(f, {1: person(1, f, joints=25)}, layout="nturgb+d")
+    client.spin_until(lambda: False, 2.0)
+    assert client.actions == [] and proc.poll() is None
+    out = stop(proc)
+    assert out.count("layout 'nturgb+d' but the model expects 'coco'") == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (["model:=/nonexistent/model.pth"], "does not exist"),
+        (["labels:={labels}"], "2 labels but the model has 3 classes"),
+        (["persons_per_sample:=3"], "persons_per_sample must be 1 or 2"),
+    ],
+)
+def test_startup_errors_are_fatal_and_clear(model_path, tmp_path, params, message) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text("a\nb\n")
+    params = [p.format(labels=labels) for p in params]
+    if not params[0].startswith("model:="):
+        params = [f"model:={model_path}", *params]
+    cmd = [sys.executable, "-m", "action_recognition.nodes.action_node", "--ros-args"]
+    for p in params:
+        cmd += ["-p", p]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.returncode == 1
+    assert message in run.stdout + run.stderr
