@@ -12,6 +12,7 @@ def sample_messages() -> dict[str, Any]:
     from action_recognition.msg import (
         Action,
         ActionArray,
+        GroundTruth,
         Keypoint,
         LabelMap,
         Skeleton,
@@ -63,5 +64,15 @@ def sample_messages() -> dict[str, Any]:
             model_name="stgcnpp_coco_synth",
             layout="coco",
             labels=["sitting down", "standing up", "walking"],
+        ),
+        "GroundTruth": GroundTruth(
+            header=header,
+            track_id=-1,
+            class_id=2,
+            label="walking",
+            start=Time(sec=1699999990, nanosec=5),
+            end=Time(sec=1700000000, nanosec=123456789),
+            segment="demo.mp4#3",
+            classes=["sitting down", "standing up", "walking"],
         ),
     }

@@ -35,7 +35,7 @@ def test_cdr_bytes_match_both_ways_up_to_padding(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Keypoint", "Skeleton", "SkeletonArray", "Action", "ActionArray", "LabelMap"]
+    "name", ["Keypoint", "Skeleton", "SkeletonArray", "Action", "ActionArray", "LabelMap", "GroundTruth"]
 )
 def test_type_hashes_match_the_message_build(name: str) -> None:
     # rosbag2 stores RIHS01 type hashes in a bag's metadata and rclpy checks them on discovery; the
