@@ -90,10 +90,12 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     for backend in args.backends.split(","):
         for imgsz in map(int, args.imgsz.split(",")):
-            # OpenVINO (LATENCY hint, as Ultralytics compiles it) uses every core whatever torch's setting.
-            thread_list = [max(map(int, args.threads.split(",")))] if backend == "openvino" else None
-            for threads in thread_list or map(int, args.threads.split(",")):
-                label = "all (OpenVINO)" if backend == "openvino" else threads
+            # ONNX Runtime and OpenVINO (as Ultralytics creates them) use their own thread pools, sized
+            # to the machine, whatever torch's setting; torch's only matters for the PyTorch backend.
+            own = backend != "pytorch"
+            thread_counts = [int(t) for t in args.threads.split(",")]
+            for threads in [max(thread_counts)] if own else thread_counts:
+                label = "runtime default" if own else threads
                 try:
                     r = bench(backend, imgsz, threads, images, args.warmup)
                 except Exception as exc:  # e.g. openvino not installed: report and go on
