@@ -89,9 +89,10 @@ class TrainConfig:
     val_every: int = 1
     keep_checkpoints: int = 2  # per-epoch checkpoints kept (best.pth and latest.pth always)
     max_steps: int | None = None  # stop after this many optimizer steps (smoke tests)
-    log_every: int = 20
+    log_every: int = 20  # steps between TensorBoard points (and log lines when progress is off)
     tensorboard: bool = True
     progress: bool = True
+    info: dict[str, Any] = field(default_factory=dict)  # free notes copied into every checkpoint's meta
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

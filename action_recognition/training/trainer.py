@@ -151,7 +151,8 @@ class Trainer:
 
     def _meta(self, epoch: int, val: dict[str, Any] | None) -> dict[str, Any]:
         return {"epoch": epoch, "step": self.step, "val": val, "config": self.cfg.to_dict(),
-                "classes": list(self.data.classes), "finetuned_from": self.cfg.model.pretrained}
+                "classes": list(self.data.classes), "finetuned_from": self.cfg.model.pretrained,
+                "info": dict(self.cfg.info)}
 
     def _log(self, text: str) -> None:
         if self.is_main:
@@ -195,6 +196,10 @@ class Trainer:
             if bar is not None:
                 bar.set_postfix(loss=f"{value:.3f}", refresh=False)
                 bar.update(1)
+            elif self.is_main and self.step % self.cfg.log_every == 0:
+                took = time.perf_counter() - t0
+                self._log(f"  epoch {epoch + 1} step {batches}/{self.steps_per_epoch} loss {value:.4f} "
+                          f"({took / batches:.2f} s/step)")
             if self.cfg.max_steps is not None and self.step >= self.cfg.max_steps:
                 stop = True
                 break
