@@ -19,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--out", help="folder for metrics.json, confusion_matrix.png and scores.npz")
+    parser.add_argument("--subset", action="append", default=[], metavar="NAME[,NAME...]",
+                        help="also report accuracy on the samples of these classes (repeatable), e.g. "
+                             "'sitting down,standing up (from sitting position)'")
     spec = parser.add_argument_group("spec overrides (for checkpoints without a stored spec, e.g. PYSKL's)")
     spec.add_argument("--layout", help="layout name or YAML file")
     spec.add_argument("--feats", help="streams, comma separated (j,b,jm,bm)")
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
     from action_recognition.training.distributed import resolve_device
     from action_recognition.training.evaluation import evaluate_samples
+    from action_recognition.training.metrics import subset_report
     from action_recognition.training.plots import plot_confusion_matrix
     from action_recognition.training.run_dir import save_scores
 
@@ -68,6 +72,15 @@ def run(args: argparse.Namespace) -> int:
     names = ckpt.spec.class_names or [f"class_{i}" for i in range(ckpt.spec.num_classes)]
     metrics = {**out["metrics"], "checkpoint": str(args.checkpoint), "data": str(args.data),
                "split": args.split}
+    for subset in args.subset:
+        wanted = [n.strip() for n in subset.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            print(f"error: --subset names unknown class(es) {unknown}; the model has {names}",
+                  file=sys.stderr)
+            return 2
+        metrics.setdefault("subsets", {})[",".join(wanted)] = subset_report(
+            out["scores"], out["labels"], [names.index(n) for n in wanted])
     print(json.dumps(metrics, indent=2))
     print("confusion matrix (rows: true, columns: predicted):")
     print(np.array2string(out["confusion_matrix"], max_line_width=200))

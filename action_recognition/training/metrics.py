@@ -46,3 +46,21 @@ def classification_report(scores: np.ndarray, labels: np.ndarray) -> dict[str, f
         "mean_class_acc": mean_class_accuracy(scores, labels),
         "num_samples": len(np.asarray(labels).reshape(-1)),
     }
+
+
+def subset_report(scores: np.ndarray, labels: np.ndarray, class_ids: list[int]) -> dict[str, float | int]:
+    """Accuracy on the samples of some classes only (e.g. a sit/stand pair).
+
+    top1_all_classes: argmax over every class (a confusion with any other class counts as wrong);
+    top1_within: argmax over the chosen classes only (the pair as a task of its own).
+    """
+    scores = np.asarray(scores)
+    labels = np.asarray(labels).reshape(-1)
+    ids = np.asarray(class_ids, dtype=np.int64)
+    keep = np.isin(labels, ids)
+    if not keep.any():
+        return {"top1_all_classes": float("nan"), "top1_within": float("nan"), "num_samples": 0}
+    s, y = scores[keep], labels[keep]
+    within = ids[s[:, ids].argmax(axis=1)]
+    return {"top1_all_classes": float((s.argmax(axis=1) == y).mean()),
+            "top1_within": float((within == y).mean()), "num_samples": int(keep.sum())}

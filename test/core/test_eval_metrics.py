@@ -9,6 +9,7 @@ from action_recognition.training.metrics import (
     classification_report,
     confusion_matrix,
     mean_class_accuracy,
+    subset_report,
     top_k_accuracy,
 )
 
@@ -54,3 +55,12 @@ def test_report_is_plain_json_data() -> None:
     report = classification_report(SCORES, LABELS)
     assert report == {"top1": 0.5, "top5": 1.0, "mean_class_acc": 0.5, "num_samples": 4}
     assert all(type(v) in (float, int) for v in report.values())
+
+
+def test_subset_report_by_hand() -> None:
+    # classes 1 and 2 only: samples 1, 2, 3. All-class argmax: 0 (wrong), 2 (right), 1 (wrong) -> 1/3.
+    # Within {1, 2}: sample 1 -> 1 (right), sample 2 -> 2 (right), sample 3 -> 1 (wrong) -> 2/3.
+    report = subset_report(SCORES, LABELS, [1, 2])
+    assert report["num_samples"] == 3
+    assert report["top1_all_classes"] == pytest.approx(1 / 3)
+    assert report["top1_within"] == pytest.approx(2 / 3)
