@@ -23,8 +23,8 @@ def data_file(tmp_path_factory):
 def constant_checkpoint(path, predicted: int, num_classes: int = 3):
     """A model that always predicts `predicted`: zero classifier weights, a bias that picks the class."""
     spec = ModelSpec(layout="coco", num_classes=num_classes, class_names=list(TINY_CLASSES[:num_classes]),
-                     clip_len=16, num_person=1, arch={"base_channels": 16, "num_stages": 4, "inflate_stages": [3],
-                                         "down_stages": [3]})
+                     clip_len=16, num_person=1,
+                     arch={"base_channels": 16, "num_stages": 4, "inflate_stages": [3], "down_stages": [3]})
     model = build_model(spec)
     with torch.no_grad():
         model.cls_head.fc_cls.weight.zero_()
