@@ -4,12 +4,17 @@ Topics (remap with -r): `skeletons` (SkeletonArray) in; `actions` (ActionArray, 
 round, and an empty one for a frame with nobody), `label_map` (LabelMap, once, transient-local) and
 `/diagnostics` out. Windows, batching and timing live in `action_recognition.recognition`; this node
 only converts messages and reports.
+
+The subscription callback only appends frames; a worker thread runs the forward passes. When
+inference is slower than the input, no frame is lost: tracks are simply labelled less often.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,7 +132,10 @@ class ActionNode(Node):
         self._frame_id = ""
         self._layout_checked = False
         self._layout_ok = True
-        self._received_at: dict[int, float] = {}  # newest frame stamp -> monotonic receipt time
+        self._received_at: OrderedDict[int, float] = OrderedDict()  # frame stamp -> monotonic receipt
+        self._lock = threading.Condition()
+        self._new_frames = False
+        self._running = True
 
         self.actions_pub = self.create_publisher(ActionArray, "actions", 10)
         self.labels_pub = self.create_publisher(LabelMap, "label_map", label_map_qos())
@@ -137,9 +145,9 @@ class ActionNode(Node):
         label_map = LabelMap(model_name=model.name, layout=self.layout.name, labels=model.labels)
         label_map.header.stamp = self.get_clock().now().to_msg()
         self.labels_pub.publish(label_map)
-        if period > 0:
-            self.create_timer(period, self._infer)
         self.create_timer(p["diagnostics_period"], self._publish_diagnostics)
+        self._worker = threading.Thread(target=self._work, name="action_inference", daemon=True)
+        self._worker.start()
         c = self.recognizer.config
         self.get_logger().info(
             f"model {model.path} ({len(model.labels)} classes, layout {self.layout.name}, clip_len "
@@ -169,11 +177,23 @@ class ActionNode(Node):
         if not self._check_layout(msg):
             self._stats.wrong_layout += 1
             return
-        self._frame_id = msg.header.frame_id
         stamp = stamp_ns(msg.header.stamp)
-        stats = self.recognizer.add_frame(
-            stamp, skeletons_to_frames(msg, self.with_z), (msg.image_width, msg.image_height)
-        )
+        frames = skeletons_to_frames(msg, self.with_z)
+        with self._lock:
+            self._frame_id = msg.header.frame_id
+            stats = self.recognizer.add_frame(stamp, frames, (msg.image_width, msg.image_height))
+            if stats.accepted:
+                self._received_at[stamp] = received
+                while len(self._received_at) > 256:
+                    self._received_at.popitem(last=False)
+                self._new_frames = True
+                self._lock.notify()
+        self._report(stamp, stats)
+        if not msg.skeletons and not (stats.stale_frame or stats.duplicate_frame):
+            self._stats.empty += 1
+            self._publish([], stamp)  # nobody there: say so, so downstream sees data flowing
+
+    def _report(self, stamp: int, stats) -> None:
         s = self._stats
         s.stale += stats.stale_frame
         s.duplicate += stats.duplicate_frame
@@ -181,7 +201,6 @@ class ActionNode(Node):
             self.get_logger().warning(
                 f"dropped a frame stamped {stamp} ns: not newer than the last one", throttle_duration_sec=5.0
             )
-            return
         if stats.wrong_joint_count:
             s.wrong_joints += stats.wrong_joint_count
             self.get_logger().error(
@@ -194,20 +213,32 @@ class ActionNode(Node):
             self.get_logger().warning(
                 "NaN/inf keypoints treated as missing joints", throttle_duration_sec=5.0
             )
-        self._received_at = {stamp: received}
-        if not msg.skeletons:
-            s.empty += 1
-            self._publish([], stamp)  # nobody there: say so, so downstream sees data flowing
-        elif self._period <= 0:  # with a period, the timer runs the rounds
-            self._infer()
 
-    def _infer(self) -> None:
-        start = time.perf_counter()
-        results = self.recognizer.step()
-        if not results:
-            return
-        self._stats.infer_ms.append((time.perf_counter() - start) * 1e3)
-        self._publish(results, max(r.window_end_ns for r in results))
+    def _work(self) -> None:
+        """Inference rounds: on new frames (stride mode) or every `period` seconds."""
+        while True:
+            with self._lock:
+                if self._period > 0:
+                    self._lock.wait(timeout=self._period)
+                else:
+                    self._lock.wait_for(lambda: self._new_frames or not self._running)
+                if not self._running:
+                    return
+                self._new_frames = False
+                batches = self.recognizer.prepare()
+            for batch in batches:
+                start = time.perf_counter()
+                logits = self.recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming
+                self._stats.infer_ms.append((time.perf_counter() - start) * 1e3)
+                with self._lock:
+                    results = self.recognizer.finish(batch, logits)
+                self._publish(results, max(r.window_end_ns for r in results))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._running = False
+            self._lock.notify()
+        self._worker.join(timeout=10.0)
 
     def _publish(self, results: list[ActionResult], newest_ns: int) -> None:
         out = ActionArray(actions=[result_to_msg(r) for r in results])
@@ -215,7 +246,8 @@ class ActionNode(Node):
         out.header.frame_id = self._frame_id
         self.actions_pub.publish(out)
         self._stats.published += 1
-        received = self._received_at.get(newest_ns)
+        with self._lock:
+            received = self._received_at.get(newest_ns)
         if received is not None:
             self._stats.latency_ms.append((time.monotonic() - received) * 1e3)
 
@@ -262,6 +294,7 @@ def main(args: list[str] | None = None) -> int:
         pass
     finally:
         if node is not None:
+            node.stop()
             node.destroy_node()
         rclpy.try_shutdown()
     return code

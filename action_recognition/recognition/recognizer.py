@@ -77,6 +77,15 @@ class ActionResult:
     num_frames: int
 
 
+@dataclass
+class PendingBatch:
+    """Model input for some due tracks, cut from their windows, waiting for its forward pass."""
+
+    clips: np.ndarray
+    track_ids: list[int]
+    windows: list[tuple[int, int, int]]  # (first stamp ns, last stamp ns, frames) per track
+
+
 class ActionRecognizer:
     """Feed frames with `add_frame`, call `step` to classify every track that is due."""
 
@@ -112,36 +121,52 @@ class ActionRecognizer:
 
     def step(self) -> list[ActionResult]:
         """Expire old tracks, then classify all due tracks in batched forward passes."""
+        return [r for batch in self.prepare() for r in self.finish(batch, self.backend.predict(batch.clips))]
+
+    def prepare(self) -> list[PendingBatch]:
+        """Expire old tracks and cut the due windows into batches of model input (cheap).
+
+        With `finish`, lets a caller run the forward pass outside its lock while new frames arrive.
+        """
         for tid in self.tracks.expire():
             self._smoothed.pop(tid, None)
         due = self.tracks.due(self.config.min_frames, self.config.stride)
-        results: list[ActionResult] = []
+        batches = []
         for start in range(0, len(due), self.config.max_batch):
-            results.extend(self._classify(due[start : start + self.config.max_batch]))
-        return results
+            tracks = due[start : start + self.config.max_batch]
+            batches.append(
+                PendingBatch(
+                    clips=np.concatenate([self._clips(t) for t in tracks]),  # (B * num_clips, M, T, V, C)
+                    track_ids=[t.track_id for t in tracks],
+                    windows=[(int(t.stamps[0]), int(t.stamps[-1]), len(t)) for t in tracks],
+                )
+            )
+            for t in tracks:
+                t.frames_since_inference = 0
+        return batches
 
-    def _classify(self, tracks: list[Track]) -> list[ActionResult]:
-        clips = np.concatenate([self._clips(t) for t in tracks])  # (B * num_clips, M, T, V, C)
-        logits = self.backend.predict(clips)
+    def finish(self, batch: PendingBatch, logits: np.ndarray) -> list[ActionResult]:
+        """Turn a batch's logits into results (clip averaging, smoothing, threshold)."""
         probs = average_clips(logits, self.spec.num_clips)  # (B, K): mean of per-clip softmax, as PYSKL
         self.inferences += 1
-        self.windows_classified += len(tracks)
+        self.windows_classified += len(batch.track_ids)
         results = []
-        for track, p in zip(tracks, probs, strict=True):
-            track.frames_since_inference = 0
-            p = self._smooth(track.track_id, p)
+        for track_id, (start_ns, end_ns, frames), p in zip(
+            batch.track_ids, batch.windows, probs, strict=True
+        ):
+            p = self._smooth(track_id, p)
             best = int(np.argmax(p))
             known = p[best] >= self.config.score_threshold
             results.append(
                 ActionResult(
-                    track_id=track.track_id,
+                    track_id=track_id,
                     class_id=best if known else -1,
                     label=self.labels[best] if known else UNKNOWN_LABEL,
                     score=float(p[best]),
                     probabilities=p.astype(np.float32),
-                    window_start_ns=int(track.stamps[0]),
-                    window_end_ns=int(track.stamps[-1]),
-                    num_frames=len(track),
+                    window_start_ns=start_ns,
+                    window_end_ns=end_ns,
+                    num_frames=frames,
                 )
             )
         return results

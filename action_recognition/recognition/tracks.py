@@ -141,14 +141,13 @@ class TrackTable:
         return gone
 
     def due(self, min_frames: int, stride: int) -> list[Track]:
-        """Tracks with at least `min_frames` frames and `stride` new frames since their last inference,
-        seen in the newest frame (a track that left the view is not re-labelled from old data)."""
+        """Tracks with at least `min_frames` frames and `stride` new frames since their last inference.
+
+        A track that just left the view is still labelled for the frames it had; it is not labelled
+        again without new frames.
+        """
         return [
-            t
-            for t in self.tracks.values()
-            if len(t) >= min_frames
-            and t.frames_since_inference >= stride
-            and t.last_stamp == self.newest_stamp
+            t for t in self.tracks.values() if len(t) >= min_frames and t.frames_since_inference >= stride
         ]
 
 

@@ -138,9 +138,14 @@ def test_labels_per_track_with_windows_and_label_map(running) -> None:
     proc, client = running("window:=16", "min_frames:=8", "stride:=4")
     (label_map,) = client.label_maps
     assert list(label_map.labels) == LABELS and label_map.layout == "coco"
-    for f in range(20):
-        client.send(f, {3: person(3, f), 9: person(9, f)})
-    assert client.spin_until(lambda: len(client.actions_for(9)) >= 4, 30)
+    # Bursts of `stride` frames, each sent once the previous round is out: the inference thread may
+    # wake at any point of a burst, yet each burst makes each track due exactly once.
+    bursts = [range(0, 8), range(8, 12), range(12, 16), range(16, 20)]
+    for n, burst in enumerate(bursts, start=1):
+        for f in burst:
+            client.send(f, {3: person(3, f), 9: person(9, f)})
+        assert client.spin_until(lambda n=n: len(client.actions_for(9)) >= n, 30)
+    client.spin_until(lambda: False, 0.5)  # nothing more may come
     for tid in (3, 9):
         acts = client.actions_for(tid)
         assert len(acts) == 4  # frames 8, 12, 16, 20 (1-based): min_frames then every stride
@@ -163,6 +168,7 @@ def test_bad_input_is_dropped_and_counted_without_stopping(running) -> None:
         bad = person(1, f)
         bad[2, 0] = np.nan  # NaN joint: becomes a missing joint
         client.send(f, {1: bad, 2: person(2, f, joints=25)})  # track 2 has the wrong joint count
+    assert client.spin_until(lambda: len(client.actions_for(1)) == 1, 20)
     client.send(2, {1: person(1, 2)})  # out of order
     client.send(3, {1: person(1, 3)})  # duplicate stamp
     client.send(10, {})  # nobody: an empty ActionArray
