@@ -11,9 +11,11 @@ locally from the .pt on first use and cached beside it (action_recognition.pose.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -48,7 +50,7 @@ def bench(backend: str, imgsz: int, threads: int, images: list, warmup: int) -> 
     from action_recognition.pose.estimator import PoseConfig, PoseEstimator
 
     est = PoseEstimator(PoseConfig(imgsz=imgsz, backend=backend, threads=threads))
-    torch.set_num_threads(threads)  # also NMS/tracking pre/post-processing
+    torch.set_num_threads(threads)  # PyTorch inference, and NMS for every backend
     for img in images[:warmup]:
         est.process(img)
     est.reset()
@@ -70,39 +72,49 @@ def bench(backend: str, imgsz: int, threads: int, images: list, warmup: int) -> 
     }
 
 
+def run_case(args: argparse.Namespace) -> None:
+    """One row, in its own process: pinned to `threads` cores, so every runtime (PyTorch, ONNX Runtime,
+    OpenVINO, which size their own pools from the CPUs they may use) gets the same budget."""
+    backend, imgsz, threads = args.case.split(",")
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: int(threads)]))
+    images = frames(args.frames, args.width)
+    r = bench(backend, int(imgsz), int(threads), images, args.warmup)
+    print(json.dumps(r))
+
+
 def main() -> int:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=fmt)
     parser.add_argument("--backends", default="pytorch,onnx,openvino")
     parser.add_argument("--imgsz", default="320,640")
-    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--threads", default="1,2", help="CPU cores per run (the process is pinned to them)")
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: backend,imgsz,threads
     args = parser.parse_args()
-    images = frames(args.frames, args.width)
-    h, w = images[0].shape[:2]
-    load = os.getloadavg()[0]
-    cpu = _cpu_name()
-    print(f"# {cpu}, {os.cpu_count()} CPUs (load {load:.1f} at start), "
-          f"{time.strftime('%Y-%m-%d')}, yolo11n-pose, {len(images)} demo frames {w}x{h}, tracking on")
-    print("| backend | imgsz | threads | median latency | best | p95 | sustained fps | people/frame |")
+    if args.case:
+        run_case(args)
+        return 0
+    h = round(994 * args.width / 1768)  # the demo video is 1768x994
+    print(f"# {_cpu_name()}, {os.cpu_count()} CPUs (load {os.getloadavg()[0]:.1f} at start), "
+          f"{time.strftime('%Y-%m-%d')}, yolo11n-pose, {args.frames} demo frames {args.width}x{h}, tracking")
+    print("| backend | imgsz | cores | median latency | best | p95 | sustained fps | people/frame |")
     print("|---|---|---|---|---|---|---|---|")
     for backend in args.backends.split(","):
         for imgsz in map(int, args.imgsz.split(",")):
-            # ONNX Runtime and OpenVINO (as Ultralytics creates them) use their own thread pools, sized
-            # to the machine, whatever torch's setting; torch's only matters for the PyTorch backend.
-            own = backend != "pytorch"
-            thread_counts = [int(t) for t in args.threads.split(",")]
-            for threads in [max(thread_counts)] if own else thread_counts:
-                label = "runtime default" if own else threads
-                try:
-                    r = bench(backend, imgsz, threads, images, args.warmup)
-                except Exception as exc:  # e.g. openvino not installed: report and go on
-                    print(f"| {backend} | {imgsz} | {label} | failed: {exc} | | | | |", flush=True)
+            for threads in map(int, args.threads.split(",")):
+                case = f"--case={backend},{imgsz},{threads}"
+                proc = subprocess.run([sys.executable, __file__, case, f"--frames={args.frames}",
+                                       f"--warmup={args.warmup}", f"--width={args.width}"],
+                                      capture_output=True, text=True)
+                row = f"| {backend} | {imgsz} | {threads} |"
+                if proc.returncode != 0:  # e.g. openvino not installed: report and go on
+                    err = (proc.stderr.strip().splitlines() or ["?"])[-1]
+                    print(f"{row} failed: {err} | | | | |", flush=True)
                     continue
-                print(f"| {backend} | {imgsz} | {label} | {r['median_ms']:.1f} ms | {r['best_ms']:.1f} ms | "
-                      f"{r['p95_ms']:.1f} ms | "
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                print(f"{row} {r['median_ms']:.1f} ms | {r['best_ms']:.1f} ms | {r['p95_ms']:.1f} ms | "
                       f"{r['fps']:.1f} | {r['persons_per_frame']:.2f} |", flush=True)
     return 0
 
