@@ -1,0 +1,192 @@
+"""Start a LaunchPlan's nodes as separate processes, without ROS 2 `launch` installed.
+
+Same semantics as the launch files (`ros_launch`): every node gets its parameters through a
+`/**` parameter file, its name, namespace and remappings through `--ros-args`, and the plan's
+environment. Each output line is prefixed with the node's name. Ctrl-C or SIGTERM stops all nodes
+(SIGINT, then SIGTERM, then SIGKILL after timeouts) and returns 0 if they stopped cleanly; a node
+that exits by itself stops all the others and makes the status non-zero (except a node whose exit
+ends the launch, such as the demo recorder, whose status is returned).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import yaml
+
+from action_recognition.launching.description import DONE_IF_CLEAN, END, LaunchPlan, NodeLaunch
+
+# Exit statuses of a node that stopped because we asked it to (a KeyboardInterrupt that escaped
+# during imports makes Python re-raise SIGINT, hence the negative values).
+_STOPPED_CLEANLY = {0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT, 128 + signal.SIGTERM}
+
+
+@dataclass(frozen=True)
+class PreparedNode:
+    node: NodeLaunch
+    argv: list[str]
+    env: dict[str, str]
+
+
+def node_argv(node: NodeLaunch, params_file: Path, python: str = sys.executable) -> list[str]:
+    """The command line of one node: `python -m <module> --ros-args ...`."""
+    argv = [python, "-m", node.module, "--ros-args", "--params-file", str(params_file),
+            "-r", f"__node:={node.name}"]
+    if node.namespace:
+        argv += ["-r", f"__ns:={node.namespace}"]
+    for src, dst in node.remappings:
+        argv += ["-r", f"{src}:={dst}"]
+    return argv
+
+
+def prepare(plan: LaunchPlan, folder: Path) -> list[PreparedNode]:
+    """Write each node's parameter file into `folder` and build its command line and environment."""
+    env = {**os.environ, **plan.env}
+    out = []
+    for node in plan.nodes:
+        params_file = folder / f"{node.name}.params.yaml"
+        # '/**' matches the node whatever its name and namespace, like launch_ros does with a dict.
+        params_file.write_text(yaml.safe_dump({"/**": {"ros__parameters": node.parameters}}, sort_keys=False))
+        out.append(PreparedNode(node, node_argv(node, params_file), env))
+    return out
+
+
+class Launcher:
+    """Run prepared nodes until a stop signal, the end node's exit, or a node's death."""
+
+    def __init__(self, nodes: list[PreparedNode], out: IO[str] | None = None, stop_timeout: float = 10.0,
+                 term_timeout: float = 5.0) -> None:
+        self.nodes = nodes
+        self.out = out or sys.stdout
+        self.stop_timeout = stop_timeout
+        self.term_timeout = term_timeout
+        self._procs: dict[str, subprocess.Popen] = {}
+        self._readers: list[threading.Thread] = []
+        self._write_lock = threading.Lock()
+        self._stop_signal: int | None = None
+        self._signals_seen = 0
+
+    def say(self, text: str) -> None:
+        self._write(f"[launch] {text}\n")
+
+    def _write(self, text: str) -> None:
+        with self._write_lock:
+            self.out.write(text)
+            self.out.flush()
+
+    def _pump(self, name: str, stream: IO[str], prefix: bool) -> None:
+        for line in stream:
+            self._write(f"[{name}] {line}" if prefix else line)
+        stream.close()
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self._signals_seen += 1
+        self._stop_signal = signum
+        if self._signals_seen > 1:  # impatient second Ctrl-C: do not wait for graceful shutdowns
+            self.stop_timeout = min(self.stop_timeout, 0.5)
+
+    def start(self) -> None:
+        for p in self.nodes:
+            # Own session: a terminal's Ctrl-C reaches only the launcher, which forwards exactly one
+            # SIGINT; with a shared group every node would get it twice.
+            proc = subprocess.Popen(
+                p.argv, env=p.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1, start_new_session=True,
+            )
+            self._procs[p.node.name] = proc
+            self.say(f"started {p.node.name} (pid {proc.pid}): {' '.join(p.argv[1:3])}")
+            args = (p.node.name, proc.stdout, p.node.prefix_output)
+            reader = threading.Thread(target=self._pump, args=args, name=f"out-{p.node.name}", daemon=True)
+            reader.start()
+            self._readers.append(reader)
+
+    def run(self) -> int:
+        """Start, supervise, stop; returns the launch's exit status."""
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.start()
+            return self._supervise()
+        finally:
+            self._stop_all()
+            for reader in self._readers:
+                reader.join(timeout=2.0)
+            for s, h in handlers.items():
+                signal.signal(s, h)
+
+    def _supervise(self) -> int:
+        by_name = {p.node.name: p.node for p in self.nodes}
+        finished: set[str] = set()
+        while True:
+            if self._stop_signal is not None:
+                self.say(f"{signal.Signals(self._stop_signal).name} received: stopping all nodes")
+                return 0 if self._stop_all() else 1
+            for name, proc in self._procs.items():
+                rc = proc.poll()
+                if rc is None or name in finished:
+                    continue
+                finished.add(name)
+                policy = by_name[name].on_exit
+                if policy == DONE_IF_CLEAN and rc == 0:
+                    self.say(f"{name} finished")
+                    continue
+                if policy == END:
+                    self.say(f"{name} finished with exit status {rc}: stopping all nodes")
+                    self._stop_all()
+                    return rc
+                self.say(f"{name} died with exit status {rc}: stopping all nodes")
+                self._stop_all()
+                return rc if rc > 0 else 1
+            if len(finished) == len(self._procs):
+                return 0
+            time.sleep(0.05)
+
+    def _stop_all(self) -> bool:
+        """SIGINT every running node, escalate on timeouts; True when all stopped cleanly."""
+        running = {n: p for n, p in self._procs.items() if p.poll() is None}
+        clean = True
+        for sig, timeout in ((signal.SIGINT, self.stop_timeout), (signal.SIGTERM, self.term_timeout),
+                             (signal.SIGKILL, 5.0)):
+            if not running:
+                break
+            if sig != signal.SIGINT:
+                clean = False
+                self.say(f"{', '.join(running)} still running: sending {sig.name}")
+            for proc in running.values():
+                _signal_group(proc, sig)
+            deadline = time.monotonic() + timeout
+            while running and time.monotonic() < deadline:
+                running = {n: p for n, p in running.items() if p.poll() is None}
+                time.sleep(0.05)
+        stopped = [p.returncode for p in self._procs.values() if p.returncode is not None]
+        return clean and all(rc in _STOPPED_CLEANLY for rc in stopped) and not running
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return {n: p.pid for n, p in self._procs.items()}
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)  # the node's session: also reaches anything it started
+
+
+def launch(plan: LaunchPlan, out: IO[str] | None = None) -> int:
+    """Run `plan` in the foreground; the exit status of `action-recognition launch`."""
+    with tempfile.TemporaryDirectory(prefix=f"ar-launch-{plan.name}-") as tmp:
+        launcher = Launcher(prepare(plan, Path(tmp)), out)
+        started = time.monotonic()
+        rc = launcher.run()
+        launcher.say(f"{plan.name} ended after {time.monotonic() - started:.1f} s with exit status {rc}")
+        return rc
