@@ -62,3 +62,12 @@ DEFAULT_ACTION_MODEL = "stgcnpp_coco_synth"
 def default_action_model() -> Path:
     """The shipped default ST-GCN++ (coco 2D layout, trained on synthetic motion)."""
     return models_dir() / DEFAULT_ACTION_MODEL / "model.pth"
+
+
+def cache_dir() -> Path:
+    """Writable folder for derived files (ONNX exports of checkpoints); safe to delete."""
+    override = os.environ.get("ACTION_RECOGNITION_CACHE_DIR")
+    base = Path(override) if override else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    folder = base if override else base / PACKAGE_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

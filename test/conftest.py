@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import tempfile
 
 # Set before any test imports rclpy so no discovery traffic leaves the machine and parallel
 # runs on one machine never see each other.
@@ -11,3 +12,5 @@ os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(1, 100)))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+# Derived files (ONNX exports of checkpoints) go to a per-run folder, not the user's cache.
+os.environ.setdefault("ACTION_RECOGNITION_CACHE_DIR", tempfile.mkdtemp(prefix="ar_test_cache_"))

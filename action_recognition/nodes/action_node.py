@@ -43,6 +43,13 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
     Param("labels", "", "label file (one class per line, or a YAML list); empty = the names in the model"),
     Param("layout", "", "skeleton layout of a PYSKL checkpoint; empty = the model's (or inferred)"),
     Param("device", "cpu", "inference device for PyTorch models: cpu, cuda, cuda:N"),
+    Param(
+        "backend",
+        "auto",
+        "for a .pth: torch, or onnxruntime (exported once, parity-checked); "
+        "auto = onnxruntime on the CPU (~2x faster), torch on a GPU",
+        ("auto", "torch", "onnxruntime"),
+    ),
     Param("threads", 1, "CPU threads for inference; 0 = the library default"),
     Param("window", 0, "frames kept per track; 0 = the model's clip length"),
     Param("min_frames", 0, "frames a track needs before its first label; 0 = half the window"),
@@ -110,7 +117,12 @@ class ActionNode(Node):
         super().__init__("action_node")
         p = declare(self, ACTION_NODE_PARAMS)
         model = load_action_model(
-            p["model"] or None, p["labels"] or None, p["layout"] or None, p["device"], p["threads"] or None
+            p["model"] or None,
+            p["labels"] or None,
+            p["layout"] or None,
+            p["device"],
+            p["threads"] or None,
+            p["backend"],
         )  # ModelSourceError is fatal (see main)
         self.spec = model.spec
         self.layout = self.spec.skeleton()

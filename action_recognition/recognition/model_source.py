@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +12,11 @@ import yaml
 
 from action_recognition import paths
 from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend, TorchBackend
-from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+from action_recognition.model.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from action_recognition.model.export import check_onnx_parity, export_onnx
 from action_recognition.model.spec import ModelSpec
+
+BACKENDS = ("auto", "torch", "onnxruntime")
 
 
 class ModelSourceError(ValueError):
@@ -50,18 +55,23 @@ def load_action_model(
     layout: str | None = None,
     device: str = "cpu",
     threads: int | None = None,
+    backend: str = "auto",
 ) -> ActionModel:
     """Backend + spec + class names for `model` (None or "" = the shipped default model).
 
     labels: a label file; required when the checkpoint carries no class names (PYSKL's files).
     layout: the skeleton layout for a PYSKL checkpoint (inferred from the joint count otherwise).
+    backend: for a .pth, "torch" or "onnxruntime" (exported once into the cache folder after a parity
+        check); "auto" = ONNX Runtime on the CPU (about 2x faster there), PyTorch on a GPU.
     """
+    if backend not in BACKENDS:
+        raise ModelSourceError(f"backend {backend!r}: use one of {', '.join(BACKENDS)}")
     path = Path(model) if model else paths.default_action_model()
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
     if path.suffix.lower() == ".onnx":
-        backend: InferenceBackend = OnnxRuntimeBackend(path, threads=threads)
-        spec = backend.spec
+        runtime: InferenceBackend = OnnxRuntimeBackend(path, threads=threads)
+        spec = runtime.spec
         if spec is None:
             raise ModelSourceError(
                 f"{path}: ONNX file without our model spec metadata; "
@@ -74,7 +84,11 @@ def load_action_model(
         except CheckpointError as exc:
             raise ModelSourceError(str(exc)) from None
         spec = ckpt.spec
-        backend = TorchBackend(ckpt.model, spec, device=device, threads=threads)
+        use_onnx = backend == "onnxruntime" or (backend == "auto" and device == "cpu")
+        if use_onnx:
+            runtime = OnnxRuntimeBackend(cached_onnx(path, ckpt, layout), threads=threads)
+        else:
+            runtime = TorchBackend(ckpt.model, spec, device=device, threads=threads)
     names = read_labels(labels) if labels else spec.class_names
     if names is None:
         raise ModelSourceError(
@@ -86,4 +100,16 @@ def load_action_model(
             f"{source}: {len(names)} labels but the model has {spec.num_classes} classes; "
             "use the label file the model was trained with"
         )
-    return ActionModel(backend, spec, list(names), path)
+    return ActionModel(runtime, spec, list(names), path)
+
+
+def cached_onnx(path: Path, ckpt: Checkpoint, layout: str | None = None) -> Path:
+    """The ONNX export of a checkpoint, made once per file content (and layout) and reused."""
+    digest = hashlib.sha256(path.read_bytes() + (layout or "").encode()).hexdigest()[:20]
+    target = paths.cache_dir() / "onnx" / f"{path.stem}-{digest}.onnx"
+    if not target.is_file():
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        export_onnx(ckpt.model, tmp, spec=ckpt.spec, example_frames=ckpt.spec.clip_len)
+        check_onnx_parity(ckpt.model, tmp)  # raises above 1e-4: never serve a wrong export
+        shutil.move(tmp, target)  # atomic: parallel nodes never read a half-written file
+    return target

@@ -70,3 +70,23 @@ def test_yaml_label_files(tmp_path: Path) -> None:
     assert read_labels(tmp_path / "a.yaml") == read_labels(tmp_path / "b.yaml") == ["x", "y"]
     with pytest.raises(ModelSourceError, match="YAML list"):
         read_labels(tmp_path / "c.yaml")
+
+
+def test_backend_choice_and_onnx_cache(tmp_path: Path, model, monkeypatch) -> None:
+    monkeypatch.setenv("ACTION_RECOGNITION_CACHE_DIR", str(tmp_path / "cache"))
+    path = save_checkpoint(tmp_path / "model.pth", model, SPEC)
+    x = np.random.default_rng(3).standard_normal((3, 2, 16, 17, 3)).astype(np.float32)
+    torch_model = load_action_model(path, backend="torch")
+    auto = load_action_model(path)  # CPU: ONNX Runtime, exported into the cache after a parity check
+    assert type(torch_model.backend).__name__ == "TorchBackend"
+    assert type(auto.backend).__name__ == "OnnxRuntimeBackend"
+    np.testing.assert_allclose(auto.backend.predict(x), torch_model.backend.predict(x), atol=1e-4)
+    (export,) = (tmp_path / "cache" / "onnx").glob("*.onnx")
+    stamp = export.stat().st_mtime_ns
+    load_action_model(path, backend="onnxruntime")
+    assert export.stat().st_mtime_ns == stamp  # reused, not exported again
+    save_checkpoint(path, build_model(SPEC), SPEC)  # new weights: a new export
+    load_action_model(path)
+    assert len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == 2
+    with pytest.raises(ModelSourceError, match="backend 'tensorrt'"):
+        load_action_model(path, backend="tensorrt")
