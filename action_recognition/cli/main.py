@@ -15,7 +15,7 @@ import sys
 from action_recognition import __version__
 
 # Subcommand modules, in help order.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("doctor", "data", "train", "eval", "fuse", "export")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("doctor", "data", "train", "eval", "fuse", "export", "bag")
 
 
 def build_parser() -> argparse.ArgumentParser:
