@@ -67,8 +67,8 @@ def test_synth_section_generates_the_missing_file(tmp_path) -> None:
     from action_recognition.training.config import SynthDataConfig
 
     path = tmp_path / "gen" / "synth.pkl"
-    cfg = DataConfig(file=str(path), synth=SynthDataConfig(classes=["walking", "falling"],
-                                                           sizes={"train": 4, "val": 2, "test": 2}, workers=1))
+    synth = SynthDataConfig(classes=["walking", "falling"], sizes={"train": 4, "val": 2, "test": 2})
+    cfg = DataConfig(file=str(path), synth=synth)
     data = prepare_data(cfg)
     assert path.exists() and data.classes == ["walking", "falling"] and len(data.train) == 4
     mtime = path.stat().st_mtime_ns
