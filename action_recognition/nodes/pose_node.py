@@ -29,6 +29,7 @@ from action_recognition.nodes.params import POSE_NODE_PARAMS, declare, qos_profi
 from action_recognition.pose.draw import draw_poses
 from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
 from action_recognition.pose.image_encoding import ImageEncodingError, UnsupportedEncodingError
+from action_recognition.skeleton import get_layout
 
 
 @dataclass
@@ -55,10 +56,7 @@ class PoseNode(Node):
             f"layout {self.layout}), "
             f"device {cfg.device}, imgsz {cfg.imgsz}, tracker {cfg.tracker}"
         )
-        if p["layout"]:
-            from action_recognition.skeleton import get_layout
-
-            self.edges = tuple(get_layout(p["layout"]).edges)
+        self.edges = tuple(get_layout(p["layout"]).edges)  # the estimator already checked the layout
 
         qos = qos_profile(p["qos_reliability"], p["qos_depth"])
         events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
