@@ -15,7 +15,9 @@ import sys
 from action_recognition import __version__
 
 # Subcommand modules, in help order.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("doctor", "data", "train", "eval", "fuse", "export", "bag")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "doctor", "data", "train", "eval", "fuse", "export", "launch", "echo", "video", "bag",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
