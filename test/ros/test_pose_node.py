@@ -217,3 +217,43 @@ def test_startup_errors_are_fatal_and_clear(args: list[str], message: str, tmp_p
                           cwd=tmp_path, env=os.environ.copy(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert message in proc.stdout + proc.stderr
+
+
+def test_compressed_input(tmp_path: Path, zidane) -> None:
+    """compressed:=true subscribes to image/compressed and decodes JPEG."""
+    from sensor_msgs.msg import CompressedImage
+
+    ns = f"{NS}_c"
+    args = ["-p", "imgsz:=320", "-p", "compressed:=true", "-p", "qos_reliability:=reliable",
+            "-r", f"image/compressed:={ns}/image/compressed", "-r", f"skeletons:={ns}/skeletons"]
+    proc = subprocess.Popen(node_cmd("action_recognition.nodes.pose_node", *args), cwd=tmp_path, text=True,
+                            env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    node = rclpy.create_node("compressed_client", context=ctx)
+    ex = rclpy.executors.SingleThreadedExecutor(context=ctx)
+    ex.add_node(node)
+    got: list[SkeletonArray] = []
+    pub = node.create_publisher(CompressedImage, f"{ns}/image/compressed", RELIABLE)
+    node.create_subscription(SkeletonArray, f"{ns}/skeletons", got.append, 10)
+    try:
+        end = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < end and not (
+                pub.get_subscription_count() and node.count_publishers(f"{ns}/skeletons")):
+            ex.spin_once(timeout_sec=0.05)
+        assert proc.poll() is None, proc.communicate()[0]
+        ok, jpeg = cv2.imencode(".jpg", zidane)
+        assert ok
+        pub.publish(CompressedImage(header=Header(stamp=Time(sec=300), frame_id="cam_c"), format="jpeg",
+                                    data=jpeg.tobytes()))
+        end = time.monotonic() + 30
+        while not got and time.monotonic() < end:
+            ex.spin_once(timeout_sec=0.05)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        ex.shutdown()
+        node.destroy_node()
+        rclpy.shutdown(context=ctx)
+    assert got and got[0].header.stamp.sec == 300 and got[0].header.frame_id == "cam_c"
+    assert (got[0].image_width, got[0].image_height) == (640, 360) and len(got[0].skeletons) == 2
