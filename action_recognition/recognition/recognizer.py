@@ -110,6 +110,13 @@ class ActionRecognizer:
             self.config.max_tracks,
         )
         self._smoothed: dict[int, np.ndarray] = {}
+        # The backbone sees each person on its own and the head is linear after the mean over persons,
+        # so a zero-padded person adds the same logits to every sample: compute them once and feed
+        # only the real person (half the work for a model trained with num_person 2).
+        self._pad_persons = spec.num_person - 1 if self.config.persons_per_sample == 1 else 0
+        if self._pad_persons:
+            zero = np.zeros((1, 1, spec.clip_len, self.layout.num_joints, spec.in_channels), np.float32)
+            self._zero_logits = backend.predict(zero)[0]
         self.inferences = 0
         self.windows_classified = 0
 
@@ -136,7 +143,7 @@ class ActionRecognizer:
             tracks = due[start : start + self.config.max_batch]
             batches.append(
                 PendingBatch(
-                    clips=np.concatenate([self._clips(t) for t in tracks]),  # (B * num_clips, M, T, V, C)
+                    clips=np.concatenate([self._clips(t) for t in tracks]),  # (B * num_clips, M', T, V, C)
                     track_ids=[t.track_id for t in tracks],
                     windows=[(int(t.stamps[0]), int(t.stamps[-1]), len(t)) for t in tracks],
                 )
@@ -147,6 +154,8 @@ class ActionRecognizer:
 
     def finish(self, batch: PendingBatch, logits: np.ndarray) -> list[ActionResult]:
         """Turn a batch's logits into results (clip averaging, smoothing, threshold)."""
+        if self._pad_persons:  # add back the zero-padded persons' share of the mean over persons
+            logits = (logits + self._pad_persons * self._zero_logits) / (self._pad_persons + 1)
         probs = average_clips(logits, self.spec.num_clips)  # (B, K): mean of per-clip softmax, as PYSKL
         self.inferences += 1
         self.windows_classified += len(batch.track_ids)
@@ -192,7 +201,8 @@ class ActionRecognizer:
         sample = {"keypoint": keypoint, "keypoint_score": keypoint_score}
         if width > 0 and height > 0:
             sample["img_shape"] = (height, width)
-        return sample_to_clips(sample, self.spec, test_mode=True, layout=self.layout)
+        clips = sample_to_clips(sample, self.spec, test_mode=True, layout=self.layout)
+        return clips[:, :1] if self._pad_persons else clips
 
     def _partner(self, track: Track) -> Track | None:
         """The other person in the newest frame whose skeleton centre is nearest to this track's."""

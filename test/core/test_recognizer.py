@@ -48,12 +48,12 @@ def run(rec: ActionRecognizer, frames: int, ids: list[int], start: int = 0) -> l
 
 
 def test_all_due_tracks_go_through_one_forward_and_match_single_track_results(backend) -> None:
-    backend.batches.clear()
     config = RecognizerConfig(window=16, min_frames=16, stride=16)
     rec = ActionRecognizer(backend, SPEC, LABELS, config)
+    backend.batches.clear()  # (construction ran one forward: the zero person's logits)
     rounds = run(rec, 16, [1, 2, 3, 4, 5])
     assert [len(r) for r in rounds] == [0] * 15 + [5]
-    assert len(backend.batches) == 1 and backend.batches[0].shape == (5, 2, 16, 17, 3)
+    assert len(backend.batches) == 1 and backend.batches[0].shape == (5, 1, 16, 17, 3)
     batched = {r.track_id: r for r in rounds[-1]}
     for tid in [1, 2, 3, 4, 5]:
         single = ActionRecognizer(backend, SPEC, LABELS, config)
@@ -73,10 +73,10 @@ def test_stride_sets_how_often_a_track_is_labelled(backend) -> None:
 
 
 def test_max_batch_splits_a_crowd_into_several_forwards(backend) -> None:
-    backend.batches.clear()
     rec = ActionRecognizer(
         backend, SPEC, LABELS, RecognizerConfig(window=8, min_frames=8, stride=8, max_batch=4)
     )
+    backend.batches.clear()
     rounds = run(rec, 8, list(range(10)))
     assert len(rounds[-1]) == 10
     assert [b.shape[0] for b in backend.batches] == [4, 4, 2]
@@ -105,13 +105,29 @@ def test_smoothing_is_an_exponential_moving_average(backend) -> None:
 
 
 def test_short_window_is_looped_not_zero_padded(backend) -> None:
-    backend.batches.clear()
     rec = ActionRecognizer(backend, SPEC, LABELS, RecognizerConfig(window=16, min_frames=5, stride=5))
+    backend.batches.clear()
     run(rec, 5, [1])
     (x,) = backend.batches
     person0 = x[0, 0]  # (T=16, V, C) from only 5 frames
     assert (np.abs(person0).sum(axis=(1, 2)) > 0).all()  # every sampled frame holds the person
-    assert (x[0, 1] == 0).all()  # the second person slot is padding, as in training
+
+
+def test_padded_persons_are_not_computed_yet_give_the_padded_result(backend) -> None:
+    # The model was trained with num_person 2 (a zero person beside a lone one); the recognizer feeds
+    # only the real person and adds the zero person's constant share: same probabilities.
+    rec = ActionRecognizer(backend, SPEC, LABELS, RecognizerConfig(window=16, min_frames=16, stride=16))
+    backend.batches.clear()
+    (results,) = [r for r in run(rec, 16, [1, 2, 3]) if r]
+    assert backend.batches[0].shape[1] == 1  # one person per sample went through the network
+    for r in results:
+        _, coords, scores = rec.tracks.tracks[r.track_id].arrays()
+        sample = {"keypoint": coords[None], "keypoint_score": scores[None], "img_shape": (480, 640)}
+        padded = sample_to_clips(sample, SPEC)  # (1, 2, T, V, C) with a zero second person
+        assert padded.shape[1] == 2 and (padded[:, 1] == 0).all()
+        logits = TorchBackend.predict(backend, padded)  # the plain padded forward, not recorded
+        expected = np.exp(logits[0] - logits[0].max())
+        np.testing.assert_allclose(r.probabilities, expected / expected.sum(), atol=1e-5)
 
 
 def test_two_person_samples_use_the_nearest_other_person(backend) -> None:
