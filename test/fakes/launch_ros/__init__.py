@@ -1,0 +1,1 @@
+"""Test double of ROS 2 `launch_ros` (see ../launch/README.md)."""
