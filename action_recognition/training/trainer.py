@@ -235,9 +235,10 @@ class Trainer:
         copy_checkpoint(path, self.work_dir / LATEST)
         if improved or val is None:
             save_training_checkpoint(self.work_dir / BEST, self.model, self.spec, self._meta(epoch, val))
-        old = sorted(self.work_dir.glob("epoch_*.pth"))[:-self.cfg.keep_checkpoints or None]
-        for p in old if self.cfg.keep_checkpoints else sorted(self.work_dir.glob("epoch_*.pth")):
-            p.unlink()
+        per_epoch = sorted(self.work_dir.glob("epoch_*.pth"))
+        keep = self.cfg.keep_checkpoints
+        for old in per_epoch[:len(per_epoch) - keep] if keep else per_epoch:
+            old.unlink()
 
     def fit(self) -> dict[str, Any]:
         cfg = self.cfg

@@ -74,3 +74,15 @@ def test_synth_section_generates_the_missing_file(tmp_path) -> None:
     mtime = path.stat().st_mtime_ns
     prepare_data(cfg)  # an existing file is used as it is
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_items_do_not_depend_on_the_worker_count(prepared) -> None:
+    from torch.utils.data import DataLoader
+
+    ds = SkeletonClipDataset(prepared.train, prepared.spec, train=True, seed=4)
+    ds.set_epoch(2)
+    batches = []
+    for workers in (0, 2):
+        loader = DataLoader(ds, batch_size=6, shuffle=False, num_workers=workers)
+        batches.append(torch.cat([x for x, _ in loader]))
+    assert torch.equal(batches[0], batches[1])
