@@ -59,6 +59,7 @@ class ModelConfig:
     arch: dict[str, Any] = field(default_factory=dict)  # extra STGCNPP keyword arguments
     pretrained: str | None = None  # any checkpoint (ours or PYSKL's); head re-initialised if classes differ
     reinit_head: bool | None = None  # None: only when the class count differs
+    pretrained_trusted: bool = False  # allow full unpickling (files holding objects beyond tensors/data)
 
 
 @dataclass

@@ -89,7 +89,8 @@ class Trainer:
         self.model = build_model(self.spec).to(self.device)
         self.finetune_info: dict[str, Any] | None = None
         if cfg.model.pretrained:
-            self.finetune_info = load_pretrained(self.model, cfg.model.pretrained, cfg.model.reinit_head)
+            self.finetune_info = load_pretrained(self.model, cfg.model.pretrained, cfg.model.reinit_head,
+                                                 trusted=cfg.model.pretrained_trusted)
             self.model.to(self.device)
 
         self.train_set = SkeletonClipDataset(data.train, self.spec, train=True, seed=cfg.seed,
