@@ -1,0 +1,129 @@
+"""`action-recognition launch` with real nodes in real processes: Ctrl-C/SIGTERM stop everything and exit 0,
+a node that dies stops the others and makes the status non-zero, each output line names its node."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from action_recognition.model import ModelSpec, build_model, save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    spec = ModelSpec(layout="coco", num_classes=2, class_names=["a", "b"], clip_len=16)
+    return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
+
+
+class Launch:
+    """`action-recognition launch ...` in the background, its output collected line by line."""
+
+    def __init__(self, cwd: Path, *arguments: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "action_recognition.cli.main", "launch", *arguments],
+            cwd=cwd, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
+        self._reader.start()
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for line in list(self.lines):
+                if m := re.search(pattern, line):
+                    return m
+            if self.proc.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"no line matching {pattern!r}:\n" + "".join(self.lines[-40:]))
+
+    def pids(self) -> dict[str, int]:
+        started = (re.match(r"\[launch\] started (\S+) \(pid (\d+)\)", line) for line in self.lines)
+        return {m[1]: int(m[2]) for m in started if m}
+
+    def finish(self, timeout: float) -> int:
+        rc = self.proc.wait(timeout)
+        self._reader.join(5)
+        return rc
+
+    def kill_all(self) -> None:
+        """Test cleanup: nothing may outlive a failed test."""
+        for pid in [*self.pids().values(), self.proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by the launcher) counts as gone.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(("sig", "pipeline"), [(signal.SIGINT, "pipeline"), (signal.SIGTERM, "action")])
+def test_signal_stops_all_nodes_cleanly(sig, pipeline, model_path, tmp_path) -> None:
+    ns = f"launch_sig_{os.getpid()}_{sig.value}"
+    extra = ["imgsz:=320"] if pipeline == "pipeline" else []
+    run = Launch(tmp_path, pipeline, f"namespace:={ns}", f"action_model:={model_path}", *extra)
+    try:
+        run.wait_for(r"^\[action_node\] .*model .* on /" + ns + "/skeletons", 120)
+        if pipeline == "pipeline":
+            run.wait_for(r"^\[pose_node\] .*subscribed to /" + ns + "/image", 120)
+        pids = run.pids()
+        assert set(pids) == ({"pose_node", "action_node"} if pipeline == "pipeline" else {"action_node"})
+        run.proc.send_signal(sig)
+        assert run.finish(60) == 0, "".join(run.lines[-30:])
+        assert not any(alive(p) for p in pids.values())
+        assert any(f"{sig.name} received" in line for line in run.lines)
+    finally:
+        run.kill_all()
+
+
+def test_dead_node_stops_the_others_and_fails(model_path, tmp_path) -> None:
+    ns = f"launch_dead_{os.getpid()}"
+    run = Launch(tmp_path, "pipeline", f"namespace:={ns}", f"action_model:={model_path}", "imgsz:=320")
+    try:
+        run.wait_for(r"^\[action_node\] .*model ", 120)
+        run.wait_for(r"^\[pose_node\] .*subscribed to", 120)
+        pids = run.pids()
+        os.kill(pids["action_node"], signal.SIGKILL)  # a crash no handler can soften
+        rc = run.finish(60)
+        assert rc != 0
+        died = [line for line in run.lines if "action_node died with exit status -9" in line]
+        assert died, "".join(run.lines[-20:])
+        assert not alive(pids["pose_node"]), "the launcher must stop the surviving node"
+    finally:
+        run.kill_all()
+
+
+def test_node_failing_at_start_fails_the_launch(tmp_path) -> None:
+    ns = f"launch_bad_{os.getpid()}"
+    run = Launch(tmp_path, "action", f"namespace:={ns}", "action_model:=/nonexistent/model.pth")
+    try:
+        rc = run.finish(120)
+        assert rc == 1
+        assert any(line.startswith("[action_node] ") and "does not exist" in line for line in run.lines)
+        assert any("action_node died with exit status 1" in line for line in run.lines)
+    finally:
+        run.kill_all()
+
+
+def test_bad_argument_is_refused_before_anything_starts(tmp_path) -> None:
+    run = Launch(tmp_path, "pipeline", "qos:=fast")
+    assert run.finish(60) == 2
+    assert not run.pids() and any("expected one of" in line for line in run.lines)
