@@ -98,7 +98,7 @@ class _Recorder:
 
         self.record = record
         self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx, signal_handler_options=SignalHandlerOptions.NO)
+        rclpy.init(args=[], context=self.ctx, signal_handler_options=SignalHandlerOptions.NO)
         self.node = rclpy.create_node(f"bag_eval_{os.getpid()}", context=self.ctx)
         deep = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
         self.actions_sub = self.node.create_subscription(ActionArray, f"{ns}/actions", self._on_actions, deep)

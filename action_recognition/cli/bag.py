@@ -98,7 +98,7 @@ def _play(args: argparse.Namespace) -> int:
         return 2
     # Our own SIGINT handling: KeyboardInterrupt stops the replay; rclpy's handler would shut the
     # context down under the publisher instead.
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    rclpy.init(args=[], signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node("bag_player")
     try:
         stats = Player(node, args.bag, opts).run()

@@ -1,0 +1,168 @@
+"""`bag play` in its own process publishes a bag with the recorded spacing, to a subscriber here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rclpy
+from action_recognition.msg import GroundTruth, SkeletonArray
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+from action_recognition.bag.io import BagWriter
+from action_recognition.bag.make import DEFAULT_START_NS
+
+# Irregular spacing (ms) so a player that ignored the timestamps could not pass by luck.
+OFFSETS_MS = [0, 40, 60, 200, 220, 230, 500, 520, 700, 760, 780, 1000]
+UNKNOWN_TYPE = "not_installed_msgs/msg/Thing"
+
+
+def _write_bag(path: Path) -> Path:
+    with BagWriter(path, "sqlite3") as bag:
+        store = bag.store
+        t = store.types
+        bag.add_topic("/skeletons", "action_recognition/msg/SkeletonArray")
+        bag.add_topic("/ground_truth", "action_recognition/msg/GroundTruth")
+        # A type this machine has no Python class for: play must skip it and play the rest.
+        other = get_typestore(Stores.ROS2_KILTED)
+        other.register(get_types_from_msg("int32 value\n", UNKNOWN_TYPE))
+        unknown = bag._writer.add_connection("/thing", UNKNOWN_TYPE, typestore=other)
+        for i, off in enumerate(OFFSETS_MS):
+            ns = DEFAULT_START_NS + off * 1_000_000
+            stamp = t["builtin_interfaces/msg/Time"](sec=ns // 10**9, nanosec=ns % 10**9)
+            header = t["std_msgs/msg/Header"](stamp=stamp, frame_id=f"f{i}")
+            msg = t["action_recognition/msg/SkeletonArray"](
+                header=header, image_width=640, image_height=480, layout="coco", skeletons=[]
+            )
+            bag.write("/skeletons", ns, msg)
+            bag._writer.write(unknown, ns, other.serialize_cdr(t_thing(other, i), UNKNOWN_TYPE))
+        gt = t["action_recognition/msg/GroundTruth"](
+            header=t["std_msgs/msg/Header"](stamp=stamp, frame_id="x"),
+            track_id=-1,
+            class_id=0,
+            label="a",
+            start=stamp,
+            end=stamp,
+            segment="s",
+            classes=["a"],
+        )
+        bag.write("/ground_truth", DEFAULT_START_NS, gt)
+    return path
+
+
+def t_thing(store, i: int):
+    return store.types[UNKNOWN_TYPE](value=i)
+
+
+class Listener:
+    def __init__(self, topic: str) -> None:
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx)
+        self.node = rclpy.create_node("bag_play_listener", context=self.ctx)
+        self.got: list[tuple[int, SkeletonArray]] = []
+        self.gts: list[GroundTruth] = []
+        qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        self.node.create_subscription(
+            SkeletonArray, topic, lambda m: self.got.append((time.monotonic_ns(), m)), qos
+        )
+        self.node.create_subscription(GroundTruth, topic + "_gt", self.gts.append, qos)
+        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
+        self.executor.add_node(self.node)
+
+    def spin_until(self, cond, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not cond():
+            self.executor.spin_once(timeout_sec=0.002)
+        return cond()
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.ctx)
+
+
+@pytest.fixture(scope="module")
+def bag(tmp_path_factory) -> Path:
+    return _write_bag(tmp_path_factory.mktemp("play") / "bag")
+
+
+def _play(bag: Path, topic: str, *extra: str) -> subprocess.Popen:
+    cmd = [
+        sys.executable,
+        "-m",
+        "action_recognition.cli.main",
+        "bag",
+        "play",
+        str(bag),
+        "--remap",
+        f"/skeletons:={topic}",
+        f"/ground_truth:={topic}_gt",
+        "--wait-for-subscribers",
+        "1",
+        *extra,
+    ]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=bag.parent)
+
+
+def _topic(tag: str) -> str:
+    return f"/bag_play_{tag}_{os.getpid()}_{time.monotonic_ns() % 100000}"
+
+
+@pytest.mark.parametrize("rate", [1.0, 2.0])
+def test_play_keeps_recorded_spacing_and_shifts_stamps(bag: Path, rate: float) -> None:
+    topic = _topic("spacing")
+    listener = Listener(topic)
+    proc = _play(bag, topic, "--rate", str(rate))
+    try:
+        assert listener.spin_until(lambda: len(listener.got) == len(OFFSETS_MS) and listener.gts, 60)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+    assert proc.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["skipped_types"] == {"/thing": UNKNOWN_TYPE}  # skipped, the rest still played
+    assert result["sent"] == {topic: len(OFFSETS_MS), f"{topic}_gt": 1}
+    received = np.array([t for t, _ in listener.got], np.float64) / 1e6
+    spacing = np.diff(received - received[0])
+    expected = np.diff(OFFSETS_MS) / rate
+    err_ms = np.abs(spacing - expected)
+    # Receipt times carry DDS delivery jitter on a shared CPU too: a tight median, a loose maximum.
+    assert np.median(err_ms) < 5.0 and err_ms.max() < 40.0, (spacing, expected)
+    assert [m.header.frame_id for _, m in listener.got] == [f"f{i}" for i in range(len(OFFSETS_MS))]
+    stamps = np.array([m.header.stamp.sec * 10**9 + m.header.stamp.nanosec for _, m in listener.got])
+    # One shift per pass: the recorded stamp spacing is kept exactly, and the stamps are "now".
+    np.testing.assert_array_equal(np.diff(stamps), np.diff(OFFSETS_MS) * 1_000_000)
+    assert abs(stamps[0] - time.time_ns()) < 60 * 10**9
+    gt = listener.gts[0]
+    assert gt.start.sec * 10**9 + gt.start.nanosec - stamps[-1] == 0  # GroundTruth start/end shifted alike
+
+
+def test_play_no_shift_loop_and_ctrl_c(bag: Path) -> None:
+    topic = _topic("loop")
+    listener = Listener(topic)
+    proc = _play(bag, topic, "--loop", "--no-shift", "--rate", "4", "--topics", "/skeletons")
+    try:
+        assert listener.spin_until(lambda: len(listener.got) >= 2 * len(OFFSETS_MS) + 2, 60)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+    assert proc.returncode == 130, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["interrupted"] and result["passes"] >= 2 and result["sent"][topic] >= 2 * len(OFFSETS_MS)
+    assert listener.gts == []  # --topics left the ground truth out
+    stamps = [m.header.stamp.sec * 10**9 + m.header.stamp.nanosec for _, m in listener.got]
+    recorded = [DEFAULT_START_NS + off * 1_000_000 for off in OFFSETS_MS]
+    assert stamps[: 2 * len(OFFSETS_MS)] == recorded * 2  # original stamps, pass after pass
