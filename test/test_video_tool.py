@@ -1,0 +1,106 @@
+"""`action-recognition video` on the real demo video and on a video with nobody in it (real pose weights)."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from action_recognition.model import ModelSpec, build_model, save_checkpoint
+from action_recognition.paths import default_pose_weights, demo_video
+
+LABELS = ["stand", "walk", "wave"]
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    # Random weights: these tests check what the tool writes, not which label is right.
+    torch.manual_seed(0)
+    spec = ModelSpec(layout="coco", num_classes=3, class_names=LABELS, clip_len=16)
+    return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
+
+
+def video_tool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "action_recognition.cli.main", "video", *args],
+                          cwd=cwd, env=dict(os.environ), capture_output=True, text=True, timeout=600)
+
+
+def read_frames(path: Path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            return frames
+        frames.append(image)
+
+
+def test_demo_video(model_path, tmp_path) -> None:
+    assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
+    out = tmp_path / "annotated.mp4"
+    run = video_tool(str(demo_video()), str(out), "--action-model", str(model_path), "--imgsz", "320",
+                     "--csv", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "230/230" in run.stderr, "a progress bar on stderr"
+
+    source, annotated = read_frames(demo_video()), read_frames(out)
+    assert len(annotated) == len(source) == 230
+    assert annotated[0].shape == source[0].shape
+    data = json.loads(out.with_suffix(".json").read_text())
+    frames = data["frames"]
+    assert [f["frame"] for f in frames] == list(range(230))
+    assert data["summary"]["model"]["labels"] == LABELS
+
+    # Labels per person, renewed as the window slides: several results for one track, at different frames.
+    labelled = [p for f in frames for p in f["persons"] if p["label"]]
+    assert labelled and {p["label"] for p in labelled} <= set(LABELS)
+    updates: dict[int, list[int]] = {}
+    for p in (p for f in frames for p in f["persons"] if p["updated"]):
+        updates.setdefault(p["track_id"], []).append(p["frame"])
+    busiest = max(updates.values(), key=len)
+    assert len(busiest) >= 5 and all(b - a >= 5 for a, b in itertools.pairwise(busiest))
+
+    # Drawn: where a person was found the frame differs from the source; the CSV holds the same rows.
+    with_people = [f["frame"] for f in frames if f["persons"]]
+    i = with_people[len(with_people) // 2]
+    assert np.abs(annotated[i].astype(int) - source[i].astype(int)).mean() > 0.5
+    with out.with_suffix(".csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == sum(len(f["persons"]) for f in frames)
+    assert rows[0].keys() >= {"frame", "track_id", "label", "score", "x1", "y2"}
+
+
+def test_video_with_nobody_is_written_unchanged(model_path, tmp_path) -> None:
+    src = tmp_path / "empty.mp4"
+    writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (320, 240))
+    rng = np.random.default_rng(0)
+    for i in range(24):  # a drifting colour gradient with noise: no person anywhere
+        frame = np.zeros((240, 320, 3), np.uint8)
+        frame[:] = np.linspace(0, 200, 320, dtype=np.uint8)[None, :, None]
+        frame[..., 1] = (frame[..., 1].astype(int) + 8 * i) % 256
+        writer.write(cv2.add(frame, rng.integers(0, 20, frame.shape, dtype=np.uint8)))
+    writer.release()
+    out = tmp_path / "out" / "empty_annotated.mp4"
+    run = video_tool(str(src), str(out), "--action-model", str(model_path), "--imgsz", "320",
+                     "--no-progress", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "nobody was detected" in run.stdout
+    assert out.read_bytes() == src.read_bytes()
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["summary"]["unchanged"] and data["summary"]["frames"] == 24
+    assert all(f["persons"] == [] for f in data["frames"])
+
+
+def test_bad_input_is_reported(model_path, tmp_path) -> None:
+    run = video_tool(str(tmp_path / "missing.mp4"), str(tmp_path / "o.mp4"), "--action-model",
+                     str(model_path), "--no-progress", cwd=tmp_path)
+    assert run.returncode == 1 and "not found" in run.stdout
