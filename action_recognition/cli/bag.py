@@ -143,6 +143,8 @@ def _eval(args: argparse.Namespace) -> int:
         drain_s=args.drain,
         min_accuracy=args.min_accuracy,
         max_latency_ms=args.max_latency_ms,
+        use_launcher=False if args.direct else None,
+        log=lambda line: print(line, flush=True),
     )
     try:
         report, code = evaluate(args.bag, out, opts)

@@ -1,0 +1,259 @@
+"""`bag eval` end to end: a real action node process, a synthetic skeleton bag, the report.
+
+The expected accuracy is computed here without ROS, bags or matching code: the same model and the
+same recognizer settings as the node's defaults, fed the same frames, compared with each sample's
+label. The node's result, after replay, DDS and matching, must be exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from action_recognition.bag.io import BagWriter, iter_messages, open_bag, read_summary
+from action_recognition.bag.make import make_skeleton_bag, sample_track_id
+from action_recognition.bag.typestore import typestore
+from action_recognition.data.synth.generator import SynthConfig, generate_dataset
+from action_recognition.model import ModelSpec, build_model, save_checkpoint
+
+CLASSES = ["walking", "jump up"]
+FRAMES = 48
+CLI = [sys.executable, "-m", "action_recognition.cli.main", "bag"]
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(3)
+    spec = ModelSpec(layout="coco", num_classes=2, class_names=CLASSES, clip_len=16)
+    return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
+
+
+@pytest.fixture(scope="module")
+def bags(tmp_path_factory) -> dict[str, Path]:
+    data = generate_dataset(SynthConfig(classes=CLASSES, second_person_prob=0.5), {"test": 4}, seed=11)
+    for s in data["annotations"]:
+        s["keypoint"], s["keypoint_score"] = s["keypoint"][:, :FRAMES], s["keypoint_score"][:, :FRAMES]
+    root = tmp_path_factory.mktemp("bags")
+    make_skeleton_bag(data, data["annotations"], root / "gt", storage="mcap")
+    store = typestore()
+    with open_bag(root / "gt") as reader, BagWriter(root / "no_gt", "sqlite3") as out:
+        out.add_topic("/skeletons", "action_recognition/msg/SkeletonArray")
+        for topic, msgtype, ts, raw in iter_messages(reader, ["/skeletons"]):
+            out.write(topic, ts, store.deserialize_cdr(raw, msgtype))
+    return {"gt": root / "gt", "no_gt": root / "no_gt", "data": data}  # type: ignore[dict-item]
+
+
+def expected_windows(bag: Path, model: Path) -> tuple[int, int]:
+    """(correct, total) windows of the labelled tracks, from the recognizer fed the bag's frames."""
+    from action_recognition.nodes.action_node import ACTION_NODE_PARAMS, skeletons_to_frames
+    from action_recognition.nodes.params import defaults
+    from action_recognition.recognition import ActionRecognizer, RecognizerConfig, load_action_model
+
+    p = defaults(ACTION_NODE_PARAMS)
+    loaded = load_action_model(str(model), None, None, "cpu", p["threads"] or None)
+    keys = (
+        "window",
+        "min_frames",
+        "stride",
+        "persons_per_sample",
+        "smoothing",
+        "score_threshold",
+        "track_timeout",
+        "max_tracks",
+        "max_batch",
+    )
+    rec = ActionRecognizer(
+        loaded.backend, loaded.spec, loaded.labels, RecognizerConfig(**{k: p[k] for k in keys})
+    )
+    truth = {g.track_id: g.label for g in read_summary(bag).ground_truth}
+    store = typestore()
+    correct = total = 0
+    with open_bag(bag) as reader:
+        for _, msgtype, _, raw in iter_messages(reader, ["/skeletons"]):
+            msg = store.deserialize_cdr(raw, msgtype)
+            stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+            rec.add_frame(stamp, skeletons_to_frames(msg, False), (msg.image_width, msg.image_height))
+            if not msg.skeletons:
+                continue
+            for r in rec.step():
+                if r.track_id in truth:
+                    total += 1
+                    correct += r.label == truth[r.track_id]
+    return correct, total
+
+
+def run_eval(bag: Path, out: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, "eval", str(bag), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=out.parent,
+    )
+
+
+def test_eval_accuracy_equals_the_offline_recognizer(bags, model_path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    res = run_eval(
+        bags["gt"],
+        out,
+        "--direct",
+        "--action-model",
+        str(model_path),
+        "--rate",
+        "2",
+        "--min-accuracy",
+        "1.01",
+        "--max-latency-ms",
+        "5000",
+    )
+    assert res.returncode == 1, res.stdout + res.stderr  # the impossible accuracy gate fails the run
+    assert "FAILED min_accuracy" in res.stderr and "max_latency_ms" not in res.stderr
+    report = json.loads((out / "report.json").read_text())
+    msgs, acc, lat = report["messages"], report["accuracy"], report["latency_ms"]
+    assert msgs["sent"] == msgs["in_bag"] == msgs["received_by_pipeline"] == 4 * FRAMES
+    assert msgs["dropped"] == 0
+    correct, total = expected_windows(bags["gt"], model_path)
+    assert total >= 4 * 5  # every sample's actor got several windows
+    assert (acc["correct"], acc["windows_matched"]) == (correct, total)
+    assert acc["top1"] == pytest.approx(correct / total)
+    assert acc["windows_unmatched"] == msgs["windows_received"] - total  # bystanders: no ground truth
+    assert acc["segments_total"] == 4 and acc["segments_without_windows"] == 0
+    assert sum(row["windows"] for row in acc["per_class"].values()) == total
+    assert np.isfinite([lat["p50"], lat["p95"], lat["max"]]).all() and 0 < lat["p50"] <= lat["p95"] < 5000
+    assert lat["count"] == msgs["actions_received"] > 0 and msgs["actions_without_source_stamp"] == 0
+    assert (
+        report["thresholds"]["min_accuracy"]["ok"] is False and report["thresholds"]["max_latency_ms"]["ok"]
+    )
+    md = (out / "report.md").read_text()
+    assert "top-1 per window" in md and "segment accuracy" in md and "p95" in md and "FAILED" in md
+    assert (out / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sample_track_id(0, 0) in {r["track_id"] for r in acc["segments"]}
+
+
+def test_eval_ci_gate_through_the_launcher_passes(bags, model_path, tmp_path: Path) -> None:
+    # The CI step: default launch path (`action-recognition launch action` when present), thresholds.
+    out = tmp_path / "ci"
+    res = run_eval(
+        bags["gt"],
+        out,
+        "--action-model",
+        str(model_path),
+        "--rate",
+        "2",
+        "--min-accuracy",
+        "0.0",
+        "--max-latency-ms",
+        "2000",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert all(g["ok"] for g in report["thresholds"].values()) and len(report["thresholds"]) == 2
+    assert report["accuracy"]["windows_matched"] > 0 and report["messages"]["dropped"] == 0
+
+
+def test_eval_without_ground_truth_reports_latency_only(bags, model_path, tmp_path: Path) -> None:
+    out = tmp_path / "latency"
+    res = run_eval(
+        bags["no_gt"],
+        out,
+        "--direct",
+        "--action-model",
+        str(model_path),
+        "--rate",
+        "2",
+        "--max-latency-ms",
+        "5000",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["accuracy"] is None and report["ground_truth_segments"] == 0
+    assert report["latency_ms"]["count"] > 0 and report["latency_ms"]["p95"] < 5000
+    assert "latency-only" in (out / "report.md").read_text() and not (out / "confusion.png").exists()
+    # An accuracy gate cannot pass without ground truth.
+    report_gate = run_eval(
+        bags["no_gt"], tmp_path / "gate", "--min-accuracy", "0.5", "--startup-timeout", "0.1"
+    )
+    assert report_gate.returncode != 0
+
+
+def test_eval_faster_than_real_time_reports_drops_and_ends(bags, model_path, tmp_path: Path) -> None:
+    out = tmp_path / "fast"
+    start = time.monotonic()
+    res = run_eval(
+        bags["gt"],
+        out,
+        "--direct",
+        "--action-model",
+        str(model_path),
+        "--rate",
+        "200",
+        "--launch-arg",
+        "qos_depth:=1",
+        "--drain",
+        "1",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert time.monotonic() - start < 120
+    msgs = json.loads((out / "report.json").read_text())["messages"]
+    assert msgs["sent"] == 4 * FRAMES and msgs["received_by_pipeline"] is not None
+    assert msgs["dropped"] == msgs["sent"] - msgs["received_by_pipeline"]
+    assert msgs["dropped"] > 0, msgs  # 200x with a one-message queue: the node cannot keep up
+
+
+def test_ctrl_c_mid_replay_reports_what_was_measured(bags, model_path, tmp_path: Path) -> None:
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "eval",
+            str(bags["gt"]),
+            "--out",
+            str(out),
+            "--action-model",
+            str(model_path),
+            "--rate",
+            "0.5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            if line.startswith("replaying") or time.monotonic() > deadline:
+                break
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert 0 < report["messages"]["sent"] < 4 * FRAMES
+    assert "Interrupted" in (out / "report.md").read_text()
+    assert "stopping" in (out / "pipeline.log").read_text()  # the nodes were stopped, not left behind
+
+
+def test_eval_of_a_truncated_bag_fails_fast_and_clearly(bags, tmp_path: Path) -> None:
+    import shutil
+
+    bag = tmp_path / "cut"
+    shutil.copytree(bags["gt"], bag)
+    f = next(bag.glob("*.mcap"))
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 3])
+    res = run_eval(bag, tmp_path / "r", timeout=60)
+    assert res.returncode == 2 and "corrupt or truncated" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "r" / "pipeline.log").exists()  # nothing was started
