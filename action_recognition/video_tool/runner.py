@@ -129,7 +129,7 @@ def run_video(
     start = time.monotonic()
     from tqdm import tqdm
 
-    bar = tqdm(total=total or None, unit="frame", desc=input_path.name, disable=not progress, leave=False)
+    bar = tqdm(total=total or None, unit="frame", desc=input_path.name, disable=not progress)
     try:
         for frame in source:
             if c.max_frames and frame.index >= c.max_frames:
