@@ -47,7 +47,7 @@ def test_colcon_build_installs_messages_nodes_and_cli(tmp_path: Path) -> None:
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
 
     install = tmp_path / "install" / "action_recognition"
-    for node in ("pose_node", "video_source_node", "action_node"):
+    for node in ("pose_node", "video_source_node", "action_node", "demo_recorder"):
         executable = install / "lib" / "action_recognition" / node
         assert os.access(executable, os.X_OK), f"ros2 run would not find {node}"
         assert executable.read_text().startswith("#!"), node
