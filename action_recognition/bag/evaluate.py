@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from action_recognition import paths
 from action_recognition.bag.io import IMAGE_TYPES, SKELETON_TYPE, BagError, BagSummary, read_summary
 from action_recognition.bag.metrics import WindowResult, accuracy_report, latency_summary
 from action_recognition.bag.pipeline import Pipeline, input_topic, pipeline_commands
@@ -97,6 +98,11 @@ class _Recorder:
         from action_recognition.nodes.qos import label_map_qos
 
         self.record = record
+        # The launcher gives its nodes a Fast DDS profile with a large shared-memory segment; the replay
+        # uses the same, or images go over UDP loopback, where best-effort readers lose most of them.
+        profile = paths.config_dir() / "fastdds_shm.xml"
+        if profile.is_file():
+            os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(profile))
         self.ctx = rclpy.Context()
         rclpy.init(args=[], context=self.ctx, signal_handler_options=SignalHandlerOptions.NO)
         self.node = rclpy.create_node(f"bag_eval_{os.getpid()}", context=self.ctx)
