@@ -30,11 +30,13 @@ def plot_curves(history: Sequence[dict[str, Any]], path: str | os.PathLike) -> P
             ax_loss.plot(*zip(*pts, strict=True), marker="o", label=label)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
     ax_loss.legend()
-    for key, label in (("val_top1", "val top-1"), ("val_top5", "val top-5"),
-                       ("val_mean_class_acc", "val mean class acc"), ("train_top1", "train top-1")):
+    # dashed/small markers so equal curves (val top-1 == mean class acc on balanced data) stay visible
+    for key, label, style in (("val_top1", "val top-1", "-o"), ("val_top5", "val top-5", "-o"),
+                              ("val_mean_class_acc", "val mean class acc", "--x"),
+                              ("train_top1", "train top-1", "-o")):
         pts = [(e, h[key]) for e, h in zip(epochs, history, strict=True) if h.get(key) is not None]
         if pts:
-            ax_acc.plot(*zip(*pts, strict=True), marker="o", label=label)
+            ax_acc.plot(*zip(*pts, strict=True), style, label=label)
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
     ax_acc.legend(loc="lower right")
     for ax in (ax_loss, ax_acc):
