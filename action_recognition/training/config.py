@@ -49,6 +49,7 @@ class DataConfig:
     num_person: int = 2
     num_clips_test: int = 10
     repeat: int = 5  # RepeatDataset(times=5)
+    p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
 
@@ -215,6 +216,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
                              ("optim.lr_batch", cfg.optim.lr_batch, 1)):
         if value < low:
             raise bad(name, f"is {value}: it must be >= {low}")
+    if len(d.p_interval) != 2 or not 0.0 < d.p_interval[0] <= d.p_interval[1] <= 1.0:
+        raise bad("data.p_interval", f"is {d.p_interval}: write [low, high] with 0 < low <= high <= 1, "
+                  "e.g. [0.5, 1.0]")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):
         raise bad("data.img_shape", f"is {d.img_shape}: write [height, width], e.g. [1080, 1920]")
     if cfg.optim.lr <= 0:

@@ -23,6 +23,25 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1)[0])
 
 
+def random_sub_window(sample: dict[str, Any], p_interval: tuple[float, float],
+                      rng: np.random.RandomState) -> dict[str, Any]:
+    """A random run of consecutive frames, ratio ~ U(p_interval) of the sample (PYSKL's p_interval).
+
+    Teaches the model actions seen in part, as an online window sees them. Cropping before the
+    features (PYSKL crops after GenSkeFeat) only changes the motion of the crop's last frame.
+    """
+    total = int(sample["keypoint"].shape[1])
+    ratio = rng.rand() * (p_interval[1] - p_interval[0]) + p_interval[0]
+    used = max(1, int(ratio * total))
+    start = rng.randint(total - used + 1)
+    out = dict(sample)
+    out["keypoint"] = sample["keypoint"][:, start:start + used]
+    if sample.get("keypoint_score") is not None:
+        out["keypoint_score"] = sample["keypoint_score"][:, start:start + used]
+    out["total_frames"] = used
+    return out
+
+
 class SkeletonClipDataset(Dataset):
     """Items: (clips, label). Train: (M, T, V, C) one random clip; test: (num_clips, M, T, V, C).
 
@@ -30,8 +49,10 @@ class SkeletonClipDataset(Dataset):
     """
 
     def __init__(self, samples: Sequence[dict[str, Any]], spec: ModelSpec, train: bool,
-                 num_clips: int = 1, seed: int = 0, repeat: int = 1) -> None:
+                 num_clips: int = 1, seed: int = 0, repeat: int = 1,
+                 p_interval: tuple[float, float] = (1.0, 1.0)) -> None:
         self.samples = list(samples)
+        self.p_interval = (float(p_interval[0]), float(p_interval[1]))
         self.train = train
         self.seed = seed
         self.repeat = max(1, int(repeat))
@@ -50,6 +71,8 @@ class SkeletonClipDataset(Dataset):
         sample = self.samples[index % len(self.samples)]
         if self.train:
             rng = np.random.RandomState(sample_seed(self.seed, self.epoch, index))
+            if self.p_interval != (1.0, 1.0):
+                sample = random_sub_window(sample, self.p_interval, rng)
             clips = sample_to_clips(sample, self.spec, test_mode=False, rng=rng, layout=self.layout)[0]
         else:
             clips = sample_to_clips(sample, self.spec, test_mode=True, layout=self.layout)

@@ -86,3 +86,26 @@ def test_items_do_not_depend_on_the_worker_count(prepared) -> None:
         loader = DataLoader(ds, batch_size=6, shuffle=False, num_workers=workers)
         batches.append(torch.cat([x for x, _ in loader]))
     assert torch.equal(batches[0], batches[1])
+
+
+def test_p_interval_trains_on_random_sub_windows(prepared) -> None:
+    from action_recognition.training.dataset import random_sub_window
+
+    sample = prepared.train[0]
+    total = sample["keypoint"].shape[1]
+    lengths = set()
+    for seed in range(30):
+        crop = random_sub_window(sample, (0.5, 1.0), np.random.RandomState(seed))
+        n = crop["total_frames"]
+        assert int(0.5 * total) <= n <= total and crop["keypoint"].shape[1] == n
+        assert crop["keypoint_score"].shape[1] == n
+        lengths.add(n)
+        # a run of consecutive source frames
+        start = next(i for i in range(total - n + 1)
+                     if np.array_equal(sample["keypoint"][:, i:i + n], crop["keypoint"]))
+        assert start >= 0
+    assert len(lengths) > 5
+    plain = SkeletonClipDataset(prepared.train, prepared.spec, train=True, seed=1)
+    cropped = SkeletonClipDataset(prepared.train, prepared.spec, train=True, seed=1, p_interval=(0.3, 0.6))
+    assert plain[0][0].shape == cropped[0][0].shape
+    assert not torch.equal(plain[0][0], cropped[0][0])
