@@ -10,23 +10,16 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-import rclpy
 import torch
-from action_recognition.msg import ActionArray, Keypoint, LabelMap, Skeleton, SkeletonArray
-from builtin_interfaces.msg import Time
-from rclpy.qos import QoSProfile, ReliabilityPolicy
-from std_msgs.msg import Header
+from ros_client import Client, start_node, stop
 
 from action_recognition.model import ModelSpec, build_model, save_checkpoint
-from action_recognition.nodes.qos import label_map_qos
 
 LABELS = ["sit", "stand", "walk"]
-RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 
 
 @pytest.fixture(scope="module")
@@ -36,74 +29,10 @@ def model_path(tmp_path_factory) -> Path:
     return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
 
 
-class Client:
-    """Test-side node in its own context: publishes SkeletonArrays, records actions and the label map."""
-
-    def __init__(self, ns: str) -> None:
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("action_test_client", context=self.ctx)
-        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
-        self.pub = self.node.create_publisher(SkeletonArray, f"{ns}/skeletons", RELIABLE)
-        self.actions: list[ActionArray] = []
-        self.label_maps: list[LabelMap] = []
-        self.actions_sub = self.node.create_subscription(
-            ActionArray, f"{ns}/actions", self.actions.append, RELIABLE
-        )
-        self.node.create_subscription(LabelMap, f"{ns}/label_map", self.label_maps.append, label_map_qos())
-
-    def spin_until(self, cond: Callable[[], bool], timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and not cond():
-            self.executor.spin_once(timeout_sec=0.05)
-        return cond()
-
-    def send(self, frame: int, people: dict[int, np.ndarray], layout: str = "coco") -> None:
-        ns = frame * 33_333_333
-        msg = SkeletonArray(
-            header=Header(stamp=Time(sec=ns // 10**9, nanosec=ns % 10**9), frame_id="cam"),
-            image_width=640,
-            image_height=480,
-            layout=layout,
-        )
-        for tid, kp in people.items():
-            sk = Skeleton(track_id=tid, layout=layout, bbox=[0.0, 0.0, 10.0, 10.0], bbox_score=0.9)
-            sk.keypoints = [Keypoint(x=float(x), y=float(y), score=float(s)) for x, y, s in kp]
-            msg.skeletons.append(sk)
-        self.pub.publish(msg)
-        self.executor.spin_once(timeout_sec=0.005)
-
-    def actions_for(self, tid: int) -> list:
-        return [a for arr in self.actions for a in arr.actions if a.track_id == tid]
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
-
-
 def person(tid: int, frame: int, joints: int = 17) -> np.ndarray:
     rng = np.random.default_rng(tid * 7919 + frame)
     xy = 200 + 40 * tid + rng.normal(0, 4, (joints, 2))
     return np.column_stack([xy, rng.uniform(0.4, 1.0, joints)]).astype(np.float32)
-
-
-def start_node(ns: str, *params: str, cwd: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "action_recognition.nodes.action_node", "--ros-args", "-r", f"__ns:={ns}"]
-    for p in params:
-        cmd += ["-p", p]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
-
-
-def stop(proc: subprocess.Popen) -> str:
-    proc.terminate()
-    try:
-        out, _ = proc.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-    return out
 
 
 @pytest.fixture
