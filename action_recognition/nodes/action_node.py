@@ -18,15 +18,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 from action_recognition.msg import Action, ActionArray, LabelMap, SkeletonArray
 from action_recognition.nodes.params import Param, declare, qos_profile
 from action_recognition.nodes.qos import label_map_qos
+from action_recognition.nodes.run import run_node
 from action_recognition.recognition import (
     ActionRecognizer,
     ActionResult,
@@ -293,23 +292,8 @@ class ActionNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=sys.argv if args is None else args)
-    node = None
-    code = 0
-    try:
-        node = ActionNode()
-        rclpy.spin(node)
-    except (ModelSourceError, ValueError) as exc:  # bad model/labels/parameter: fatal, clear
-        rclpy.logging.get_logger("action_node").fatal(str(exc))
-        code = 1
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.stop()
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return code
+    # bad model/labels/parameter: fatal, clear
+    return run_node(ActionNode, "action_node", fatal=(ModelSourceError,), args=args)
 
 
 if __name__ == "__main__":

@@ -16,16 +16,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.event_handler import SubscriptionEventCallbacks
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from sensor_msgs.msg import CompressedImage, Image
 
 from action_recognition.msg import SkeletonArray
 from action_recognition.nodes import convert
 from action_recognition.nodes.params import POSE_NODE_PARAMS, declare, qos_profile
+from action_recognition.nodes.run import run_node
 from action_recognition.pose.draw import draw_poses
 from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
 from action_recognition.pose.image_encoding import ImageEncodingError, UnsupportedEncodingError
@@ -177,24 +176,8 @@ class PoseNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=sys.argv if args is None else args)
-    node = None
-    code = 0
-    try:
-        node = PoseNode()
-        rclpy.spin(node)
-    except (PoseSetupError, ValueError) as exc:  # bad weights/layout/device/parameter: fatal, clear
-        rclpy.logging.get_logger("pose_node").fatal(str(exc))
-        code = 1
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.stop()
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return code
+    # bad weights/layout/device/parameter: fatal, clear
+    return run_node(PoseNode, "pose_node", fatal=(PoseSetupError,), args=args)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,13 @@ import time
 import cv2
 import rclpy
 from builtin_interfaces.msg import Time
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from action_recognition.nodes import convert
 from action_recognition.nodes.params import VIDEO_SOURCE_PARAMS, declare, qos_profile
+from action_recognition.nodes.run import run_node
 from action_recognition.paths import demo_video
 from action_recognition.pose.video_source import VideoSource, VideoSourceError
 
@@ -87,30 +87,19 @@ class VideoSourceNode(Node):
         self.source.close()
 
 
+def _spin_until_finished(node: VideoSourceNode) -> None:
+    while rclpy.ok() and not node.finished.is_set():
+        rclpy.spin_once(node, timeout_sec=0.1)
+    # Give reliable subscribers a moment to fetch the last frames before the writer goes away.
+    deadline = time.monotonic() + 0.5
+    while rclpy.ok() and time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.05)
+
+
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=sys.argv if args is None else args)
-    node = None
-    code = 0
-    try:
-        node = VideoSourceNode()
-        while rclpy.ok() and not node.finished.is_set():
-            rclpy.spin_once(node, timeout_sec=0.1)
-        # Give reliable subscribers a moment to fetch the last frames before the writer goes away.
-        deadline = time.monotonic() + 0.5
-        while rclpy.ok() and time.monotonic() < deadline:
-            rclpy.spin_once(node, timeout_sec=0.05)
-    except (VideoSourceError, ValueError) as exc:
-        rclpy.logging.get_logger("video_source").fatal(str(exc))
-        code = 1
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.stop()
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return code
+    return run_node(
+        VideoSourceNode, "video_source", fatal=(VideoSourceError,), spin=_spin_until_finished, args=args
+    )
 
 
 if __name__ == "__main__":
