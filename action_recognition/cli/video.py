@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     parser.add_argument("--tracker", default="bytetrack.yaml", help="bytetrack.yaml, botsort.yaml or a yaml")
     parser.add_argument("--stride", type=int, default=5, help="frames between two classifications")
-    parser.add_argument("--window", type=int, default=0, help="window; 0 = the model's clip length")
+    parser.add_argument("--window", type=int, default=0, help="frames per person; 0 = the model's window")
     parser.add_argument("--score-threshold", type=float, default=0.0, help="below it the label is 'unknown'")
     parser.add_argument("--smoothing", type=float, default=0.0, help="moving-average weight of past scores")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames; 0 = all")

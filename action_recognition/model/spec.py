@@ -22,6 +22,8 @@ class ModelSpec:
     normalization: "2d" (PreNormalize2D by image size, channels x, y, score), "3d"
         (PreNormalize3D, channels x, y, z) or "none".
     in_channels: channels per joint after the features (3 per stream for 2D+score or 3D).
+    window: frames of one track an online recognizer should keep (the span the model was trained to
+        see, sampled down to clip_len); 0 = clip_len.
     """
 
     layout: str | dict
@@ -34,6 +36,7 @@ class ModelSpec:
     normalization: str = "2d"
     img_shape: tuple[int, int] = (1080, 1920)
     in_channels: int = 3
+    window: int = 0
     arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
 
     def __post_init__(self) -> None:

@@ -50,7 +50,7 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
         ("auto", "torch", "onnxruntime"),
     ),
     Param("threads", 1, "CPU threads for inference; 0 = the library default"),
-    Param("window", 0, "frames kept per track; 0 = the model's clip length"),
+    Param("window", 0, "frames kept per track; 0 = the model's window (default model: 90), else clip length"),
     Param("min_frames", 0, "frames a track needs before its first label; 0 = half the window"),
     Param("stride", 5, "new frames of a track between two of its inferences (when period is 0)"),
     Param("period", 0.0, "seconds between inference rounds over all tracks with new frames; 0 = use stride"),

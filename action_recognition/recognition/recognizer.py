@@ -19,7 +19,7 @@ UNKNOWN_LABEL = "unknown"
 class RecognizerConfig:
     """How windows are kept and when they are classified (the action node's parameters).
 
-    window: frames kept per track; 0 = the model's clip length.
+    window: frames kept per track; 0 = the model's window (ModelSpec.window), else its clip length.
     min_frames: frames a track needs before its first label; 0 = half the window. Shorter windows are
         sampled the way PYSKL samples short clips (a looping run of frames), never zero-padded.
     stride: new frames of a track between two of its inferences.
@@ -42,7 +42,7 @@ class RecognizerConfig:
     max_batch: int = 32
 
     def resolved(self, spec: ModelSpec) -> RecognizerConfig:
-        window = self.window or spec.clip_len
+        window = self.window or spec.window or spec.clip_len
         min_frames = self.min_frames or max(1, window // 2)
         if self.persons_per_sample not in (1, 2):
             raise ValueError(f"persons_per_sample must be 1 or 2, got {self.persons_per_sample}")

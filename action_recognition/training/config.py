@@ -47,6 +47,7 @@ class DataConfig:
     feats: list[str] = field(default_factory=lambda: ["j"])
     clip_len: int = 100
     num_person: int = 2
+    window: int = 0  # frames an online recognizer should keep per track (ModelSpec.window); 0 = clip_len
     num_clips_test: int = 10
     repeat: int = 5  # RepeatDataset(times=5)
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share

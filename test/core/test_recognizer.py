@@ -151,3 +151,11 @@ def test_two_person_samples_use_the_nearest_other_person(backend) -> None:
 def test_label_count_must_match_the_model(backend) -> None:
     with pytest.raises(ValueError, match="3 labels for a model of 4 classes"):
         ActionRecognizer(backend, SPEC, LABELS[:3])
+
+
+def test_window_defaults_to_the_models_window_then_its_clip_length(backend) -> None:
+    with_window = ModelSpec(layout="coco", num_classes=4, class_names=LABELS, clip_len=16, window=40)
+    assert ActionRecognizer(backend, with_window, LABELS).config.window == 40
+    assert ActionRecognizer(backend, with_window, LABELS).config.min_frames == 20
+    assert ActionRecognizer(backend, SPEC, LABELS).config.window == 16
+    assert ActionRecognizer(backend, with_window, LABELS, RecognizerConfig(window=8)).config.window == 8
