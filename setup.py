@@ -26,5 +26,6 @@ setup(
         ("share/action_recognition", ["package.xml"]),
         *tree_data_files("config"),
         *tree_data_files("launch"),
+        *tree_data_files("models"),
     ],
 )
