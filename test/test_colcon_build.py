@@ -54,7 +54,8 @@ def test_colcon_build_installs_messages_nodes_and_cli(tmp_path: Path) -> None:
     assert (install / "share" / "action_recognition" / "msg" / "SkeletonArray.msg").is_file()
     assert (install / "share" / "action_recognition" / "config").is_dir()
     # The default action model ships with the package: the pipeline finds it when installed.
-    assert (install / "share" / "action_recognition" / "models" / "stgcnpp_coco_synth" / "model.pth").is_file()
+    shared_models = install / "share" / "action_recognition" / "models"
+    assert (shared_models / "stgcnpp_coco_synth" / "model.pth").is_file()
 
     # Sourcing the workspace puts its copy first: messages import from it and the CLI runs.
     probe = (
