@@ -39,6 +39,7 @@ class PlayOptions:
     qos_depth: int = 10
     wait_for_subscribers: int = 0  # per played topic, before the first message
     wait_timeout_s: float = 30.0
+    match_settle_s: float = 0.5  # after the subscribers are seen, before the first message
 
     def __post_init__(self) -> None:
         if not self.rate > 0:
@@ -133,6 +134,9 @@ class Player:
         end = time.monotonic() + self.options.wait_timeout_s
         while need and not self._stop.is_set() and time.monotonic() < end:
             if all(p.get_subscription_count() >= need for p, _, _ in self._pubs.values()):
+                # The publisher sees the subscriber before the subscriber has matched the publisher;
+                # on volatile topics messages sent in between are lost. Let discovery settle.
+                self._stop.wait(self.options.match_settle_s)
                 return
             self._stop.wait(0.05)
 
