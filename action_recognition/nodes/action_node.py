@@ -66,6 +66,28 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
 )
 
 
+# The node parameters that are RecognizerConfig fields, by the same names.
+RECOGNIZER_PARAMS: tuple[str, ...] = (
+    "window",
+    "min_frames",
+    "stride",
+    "persons_per_sample",
+    "smoothing",
+    "score_threshold",
+    "track_timeout",
+    "max_tracks",
+    "max_batch",
+)
+
+
+def recognizer_config(params: dict) -> RecognizerConfig:
+    """The recognizer settings among the node's parameter values; with a period, every new frame counts."""
+    config = RecognizerConfig(**{name: params[name] for name in RECOGNIZER_PARAMS})
+    if params["period"] > 0:
+        config.stride = 1
+    return config
+
+
 @dataclass
 class _Stats:
     received: int = 0
@@ -126,18 +148,7 @@ class ActionNode(Node):
         self.spec = model.spec
         self.layout = self.spec.skeleton()
         period = self._period = float(p["period"])
-        config = RecognizerConfig(
-            window=p["window"],
-            min_frames=p["min_frames"],
-            stride=1 if period > 0 else p["stride"],
-            persons_per_sample=p["persons_per_sample"],
-            smoothing=p["smoothing"],
-            score_threshold=p["score_threshold"],
-            track_timeout=p["track_timeout"],
-            max_tracks=p["max_tracks"],
-            max_batch=p["max_batch"],
-        )
-        self.recognizer = ActionRecognizer(model.backend, self.spec, model.labels, config)
+        self.recognizer = ActionRecognizer(model.backend, self.spec, model.labels, recognizer_config(p))
         self.with_z = self.spec.normalization == "3d"
         self._stats = _Stats()
         self._frame_id = ""

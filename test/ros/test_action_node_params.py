@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import yaml
 
-from action_recognition.nodes.action_node import ACTION_NODE_PARAMS
+from action_recognition.nodes.action_node import ACTION_NODE_PARAMS, RECOGNIZER_PARAMS, recognizer_config
 from action_recognition.nodes.params import defaults
 from action_recognition.paths import config_dir
 from action_recognition.recognition import RecognizerConfig
@@ -18,18 +20,8 @@ def test_action_yaml_matches_the_table() -> None:
 def test_table_defaults_equal_the_recognizer_defaults() -> None:
     # The node builds a RecognizerConfig from these; the two sets of defaults must not drift apart.
     table = defaults(ACTION_NODE_PARAMS)
-    config = RecognizerConfig()
-    for name in (
-        "window",
-        "min_frames",
-        "stride",
-        "persons_per_sample",
-        "smoothing",
-        "score_threshold",
-        "track_timeout",
-        "max_tracks",
-        "max_batch",
-    ):
-        assert table[name] == getattr(config, name), name
+    assert recognizer_config(table) == RecognizerConfig()
+    assert set(RECOGNIZER_PARAMS) == {f.name for f in dataclasses.fields(RecognizerConfig)}
+    assert recognizer_config({**table, "period": 0.2, "stride": 7}).stride == 1  # a period replaces stride
     names = [p.name for p in ACTION_NODE_PARAMS]
     assert len(names) == len(set(names))

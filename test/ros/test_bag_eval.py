@@ -53,26 +53,17 @@ def bags(tmp_path_factory) -> dict[str, Path]:
 
 def expected_windows(bag: Path, model: Path) -> tuple[int, int]:
     """(correct, total) windows of the labelled tracks, from the recognizer fed the bag's frames."""
-    from action_recognition.nodes.action_node import ACTION_NODE_PARAMS, skeletons_to_frames
+    from action_recognition.nodes.action_node import (
+        ACTION_NODE_PARAMS,
+        recognizer_config,
+        skeletons_to_frames,
+    )
     from action_recognition.nodes.params import defaults
-    from action_recognition.recognition import ActionRecognizer, RecognizerConfig, load_action_model
+    from action_recognition.recognition import ActionRecognizer, load_action_model
 
     p = defaults(ACTION_NODE_PARAMS)
     loaded = load_action_model(str(model), None, None, "cpu", p["threads"] or None)
-    keys = (
-        "window",
-        "min_frames",
-        "stride",
-        "persons_per_sample",
-        "smoothing",
-        "score_threshold",
-        "track_timeout",
-        "max_tracks",
-        "max_batch",
-    )
-    rec = ActionRecognizer(
-        loaded.backend, loaded.spec, loaded.labels, RecognizerConfig(**{k: p[k] for k in keys})
-    )
+    rec = ActionRecognizer(loaded.backend, loaded.spec, loaded.labels, recognizer_config(p))
     truth = {g.track_id: g.label for g in read_summary(bag).ground_truth}
     store = typestore()
     correct = total = 0
