@@ -13,9 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
+from random_model import save_random_model
 
-from action_recognition.model import ModelSpec, build_model, save_checkpoint
 from action_recognition.paths import default_pose_weights, demo_video
 
 LABELS = ["stand", "walk", "wave"]
@@ -23,15 +22,19 @@ LABELS = ["stand", "walk", "wave"]
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:
-    # Random weights: these tests check what the tool writes, not which label is right.
-    torch.manual_seed(0)
-    spec = ModelSpec(layout="coco", num_classes=3, class_names=LABELS, clip_len=16)
-    return save_checkpoint(tmp_path_factory.mktemp("model") / "model.pth", build_model(spec), spec)
+    # Random weights: these tests check behaviour, not which label is right.
+    return save_random_model(tmp_path_factory.mktemp("model"), LABELS, seed=0)
 
 
 def video_tool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "action_recognition.cli.main", "video", *args],
-                          cwd=cwd, env=dict(os.environ), capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "action_recognition.cli.main", "video", *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def read_frames(path: Path) -> list[np.ndarray]:
@@ -47,8 +50,16 @@ def read_frames(path: Path) -> list[np.ndarray]:
 def test_demo_video(model_path, tmp_path) -> None:
     assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
     out = tmp_path / "annotated.mp4"
-    run = video_tool(str(demo_video()), str(out), "--action-model", str(model_path), "--imgsz", "320",
-                     "--csv", cwd=tmp_path)
+    run = video_tool(
+        str(demo_video()),
+        str(out),
+        "--action-model",
+        str(model_path),
+        "--imgsz",
+        "320",
+        "--csv",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "230/230" in run.stderr, "a progress bar on stderr"
 
@@ -90,8 +101,9 @@ def test_video_with_nobody_is_written_unchanged(model_path, tmp_path) -> None:
         writer.write(cv2.add(frame, rng.integers(0, 20, frame.shape, dtype=np.uint8)))
     writer.release()
     out = tmp_path / "out" / "empty_annotated.mp4"
-    run = video_tool(str(src), str(out), "--action-model", str(model_path), "--imgsz", "320",
-                     "--no-progress", cwd=tmp_path)
+    run = video_tool(
+        str(src), str(out), "--action-model", str(model_path), "--imgsz", "320", "--no-progress", cwd=tmp_path
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "nobody was detected" in run.stdout
     assert out.read_bytes() == src.read_bytes()
@@ -101,6 +113,12 @@ def test_video_with_nobody_is_written_unchanged(model_path, tmp_path) -> None:
 
 
 def test_bad_input_is_reported(model_path, tmp_path) -> None:
-    run = video_tool(str(tmp_path / "missing.mp4"), str(tmp_path / "o.mp4"), "--action-model",
-                     str(model_path), "--no-progress", cwd=tmp_path)
+    run = video_tool(
+        str(tmp_path / "missing.mp4"),
+        str(tmp_path / "o.mp4"),
+        "--action-model",
+        str(model_path),
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert run.returncode == 1 and "not found" in run.stdout

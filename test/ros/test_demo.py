@@ -1,9 +1,7 @@
 """`action-recognition launch demo` end to end: real video -> video source -> pose node -> action node ->
 recorder, in separate processes; it ends by itself at the end of the video with outputs and a summary.
 
-Until the default action model (models/stgcnpp_coco_synth) exists the demo gets a random-weight model
-of the same layout: the test then checks the plumbing (every person's actions recorded over time), not
-which label is right. Once it exists, the demo runs with no arguments at all, as users run it.
+The demo runs with no arguments at all, as users run it, with the shipped default model.
 """
 
 from __future__ import annotations
@@ -16,24 +14,21 @@ import time
 
 import cv2
 import pytest
-import torch
 
-from action_recognition.model import ModelSpec, build_model, save_checkpoint
 from action_recognition.paths import default_action_model, default_pose_weights, demo_video
 
 
 def test_demo_runs_to_completion(tmp_path) -> None:
     assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
-    arguments: list[str] = []
-    if not default_action_model().is_file():
-        torch.manual_seed(0)
-        spec = ModelSpec(layout="coco", num_classes=3, class_names=["stand", "walk", "wave"], clip_len=16)
-        model = save_checkpoint(tmp_path / "model.pth", build_model(spec), spec)
-        arguments = [f"action_model:={model}"]
+    assert default_action_model().is_file(), "the default model ships in models/"
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "action_recognition.cli.main", "launch", "demo", *arguments],
-        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=400,
+        [sys.executable, "-m", "action_recognition.cli.main", "launch", "demo"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     wall = time.monotonic() - started
     out = run.stdout + run.stderr
