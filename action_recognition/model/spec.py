@@ -10,6 +10,7 @@ from action_recognition.skeleton import SkeletonLayout, get_layout, layout_from_
 
 FEATS: tuple[str, ...] = ("j", "b", "jm", "bm")
 NORMALIZATIONS: tuple[str, ...] = ("2d", "3d", "none")
+DEFAULT_FPS = 30.0  # training frame rate assumed for checkpoints that do not record one
 
 
 @dataclass
@@ -23,7 +24,11 @@ class ModelSpec:
         (PreNormalize3D, channels x, y, z) or "none".
     in_channels: channels per joint after the features (3 per stream for 2D+score or 3D).
     window: frames of one track an online recognizer should keep (the span the model was trained to
-        see, sampled down to clip_len); 0 = clip_len.
+        see, sampled down to clip_len), counted at `fps`; 0 = clip_len.
+    fps: frame rate of the training data. Online skeleton streams are resampled to it by their stamps
+        before windows are cut, so a 10 or 60 fps camera (or dropped frames) gives the window the model
+        was trained on. Checkpoints written before this field existed load as 30 (what every model of
+        this project and PYSKL's NTU models were trained at).
     """
 
     layout: str | dict
@@ -37,6 +42,7 @@ class ModelSpec:
     img_shape: tuple[int, int] = (1080, 1920)
     in_channels: int = 3
     window: int = 0
+    fps: float = DEFAULT_FPS
     arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
 
     def __post_init__(self) -> None:
@@ -51,6 +57,21 @@ class ModelSpec:
             if len(self.class_names) != self.num_classes:
                 raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         self.img_shape = (int(self.img_shape[0]), int(self.img_shape[1]))
+        self.fps = float(self.fps)
+        if not (self.fps > 0 and self.fps < 1e4):
+            raise ValueError(f"fps {self.fps}: the training frame rate must be a positive number of frames/s")
+        if self.window < 0:
+            raise ValueError(f"window {self.window}: must be 0 (= clip_len) or a positive number of frames")
+
+    @property
+    def window_frames(self) -> int:
+        """Frames (at `fps`) an online recognizer keeps per track: `window`, or clip_len when 0."""
+        return self.window or self.clip_len
+
+    @property
+    def window_seconds(self) -> float:
+        """The online window in seconds of the training data's time."""
+        return self.window_frames / self.fps
 
     @property
     def has_score(self) -> bool:

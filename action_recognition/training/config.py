@@ -48,6 +48,7 @@ class DataConfig:
     clip_len: int = 100
     num_person: int = 2
     window: int = 0  # frames an online recognizer should keep per track (ModelSpec.window); 0 = clip_len
+    fps: float = 30.0  # frame rate of the data (ModelSpec.fps): online streams are resampled to it
     num_clips_test: int = 10
     repeat: int = 5  # RepeatDataset(times=5)
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
@@ -220,6 +221,10 @@ def _validate(cfg: TrainConfig, source: str) -> None:
     if len(d.p_interval) != 2 or not 0.0 < d.p_interval[0] <= d.p_interval[1] <= 1.0:
         raise bad("data.p_interval", f"is {d.p_interval}: write [low, high] with 0 < low <= high <= 1, "
                   "e.g. [0.5, 1.0]")
+    if not 0 < d.fps < 1e4:
+        raise bad("data.fps", f"is {d.fps}: the data's frame rate in frames/s, e.g. 30")
+    if d.window < 0:
+        raise bad("data.window", f"is {d.window}: frames at data.fps, or 0 for clip_len")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):
         raise bad("data.img_shape", f"is {d.img_shape}: write [height, width], e.g. [1080, 1920]")
     if cfg.optim.lr <= 0:

@@ -87,7 +87,7 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     first = (train or val or test or data["annotations"])[0]
     spec = ModelSpec(
         layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
-        clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window,
+        clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window, fps=cfg.fps,
         normalization=_normalization(first),
         img_shape=tuple(cfg.img_shape) if cfg.img_shape else (1080, 1920),
         in_channels=3 * len(cfg.feats))
