@@ -46,7 +46,21 @@ ENCODINGS: dict[str, _Enc] = {
     "rgba8": _Enc(4, "u1", cv2.COLOR_RGBA2BGR),
     "mono16": _Enc(1, "u2", cv2.COLOR_GRAY2BGR),
     "16uc1": _Enc(1, "u2", cv2.COLOR_GRAY2BGR),
+    # YUV 4:2:2, two bytes per pixel (a U/V pair is shared by two pixels, so the width must be even).
+    # ROS's "yuv422" is UYVY byte order; "yuv422_yuy2" and "yuyv" are YUYV.
+    "yuv422": _Enc(2, "u1", cv2.COLOR_YUV2BGR_UYVY),
+    "uyvy": _Enc(2, "u1", cv2.COLOR_YUV2BGR_UYVY),
+    "yuv422_yuy2": _Enc(2, "u1", cv2.COLOR_YUV2BGR_YUYV),
+    "yuyv": _Enc(2, "u1", cv2.COLOR_YUV2BGR_YUYV),
+    # Raw Bayer mosaics, named by the colours of the top-left 2x2 block. OpenCV names its codes after
+    # the second row's pattern, hence RGGB -> BayerBG (test_bayer_mosaic_colours checks each one).
+    "bayer_rggb8": _Enc(1, "u1", cv2.COLOR_BayerBG2BGR),
+    "bayer_bggr8": _Enc(1, "u1", cv2.COLOR_BayerRG2BGR),
+    "bayer_gbrg8": _Enc(1, "u1", cv2.COLOR_BayerGR2BGR),
+    "bayer_grbg8": _Enc(1, "u1", cv2.COLOR_BayerGB2BGR),
 }
+
+_PAIRED = {"yuv422", "uyvy", "yuv422_yuy2", "yuyv"}  # two pixels share one chroma pair
 
 
 def is_supported(encoding: str) -> bool:
@@ -71,6 +85,8 @@ def to_bgr8(
         raise UnsupportedEncodingError(encoding)
     if width <= 0 or height <= 0:
         raise ImageEncodingError(f"zero-size image {width}x{height}")
+    if encoding.lower() in _PAIRED and width % 2:
+        raise ImageEncodingError(f"{encoding} needs an even width (pixel pairs share chroma), got {width}")
     if width * height > MAX_PIXELS:
         raise ImageEncodingError(f"image {width}x{height} exceeds the limit of {MAX_PIXELS} pixels")
     itemsize = np.dtype(enc.dtype).itemsize
@@ -93,6 +109,8 @@ def to_bgr8(
     rows = buf[: step * height].reshape(height, step)[:, :row_bytes]
     dtype = np.dtype(enc.dtype).newbyteorder(">" if is_bigendian else "<")
     img = np.ascontiguousarray(rows).view(dtype).reshape(height, width, enc.channels)
+    if enc.channels == 1:
+        img = img[:, :, 0]  # Bayer demosaicing wants a plain 2-D array
     if itemsize == 2:
         img = (img >> 8).astype(np.uint8)
     if enc.to_bgr is None:

@@ -80,10 +80,68 @@ def test_accepts_rclpy_array_and_numpy(bgr: np.ndarray) -> None:
 
 
 def test_unsupported_encoding() -> None:
-    assert not is_supported("bayer_rggb8")
-    with pytest.raises(UnsupportedEncodingError, match="bayer_rggb8") as info:
-        to_bgr8(b"\0" * 4, "bayer_rggb8", 2, 2)
-    assert info.value.encoding == "bayer_rggb8"
+    assert not is_supported("32FC1")
+    with pytest.raises(UnsupportedEncodingError, match="32FC1") as info:
+        to_bgr8(b"\0" * 16, "32FC1", 2, 2)
+    assert info.value.encoding == "32FC1"
+
+
+# BT.601 red: Y=81, U=90, V=240. Two pixels of it in each byte order.
+RED_UYVY = bytes([90, 81, 240, 81])
+RED_YUYV = bytes([81, 90, 81, 240])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "data"),
+    [("yuv422", RED_UYVY), ("UYVY", RED_UYVY), ("yuv422_yuy2", RED_YUYV), ("yuyv", RED_YUYV)],
+)
+def test_yuv422_byte_orders(encoding: str, data: bytes) -> None:
+    assert is_supported(encoding)
+    out = to_bgr8(data * 3, encoding, 2, 3)  # 2x3 pixels, no padding
+    assert out.shape == (3, 2, 3)
+    b, g, r = (int(v) for v in out[1, 1])
+    assert r > 200 and g < 40 and b < 40, (encoding, b, g, r)
+    # The other byte order reads the same bytes as a different colour: the order matters.
+    other = "yuv422_yuy2" if data is RED_UYVY else "yuv422"
+    b2, g2, r2 = (int(v) for v in to_bgr8(data * 3, other, 2, 3)[1, 1])
+    assert not (r2 > 200 and g2 < 40 and b2 < 40)
+
+
+def test_yuv422_with_padding_and_bad_width() -> None:
+    step = 4 + 3
+    rows = (RED_UYVY + b"\xee" * 3) * 2
+    out = to_bgr8(rows, "yuv422", 2, 2, step)
+    assert int(out[1, 1, 2]) > 200
+    with pytest.raises(ImageEncodingError, match="even width"):
+        to_bgr8(b"\0" * 6, "yuv422", 3, 1)
+    with pytest.raises(ImageEncodingError, match="needs"):
+        to_bgr8(RED_UYVY, "yuv422", 2, 2)  # one row short
+
+
+def _mosaic(pattern: str, bgr: tuple[int, int, int], size: int = 8) -> bytes:
+    """A uniform colour sampled through a Bayer filter named by its top-left 2x2 block (e.g. 'rggb')."""
+    value = {"b": bgr[0], "g": bgr[1], "r": bgr[2]}
+    tile = np.array([value[c] for c in pattern], np.uint8).reshape(2, 2)
+    return np.tile(tile, (size // 2, size // 2)).tobytes()
+
+
+@pytest.mark.parametrize("pattern", ["rggb", "bggr", "gbrg", "grbg"])
+def test_bayer_mosaic_colours(pattern: str) -> None:
+    colour = (30, 120, 220)  # B, G, R: all three distinct, so a swapped pattern shows
+    encoding = f"bayer_{pattern}8"
+    assert is_supported(encoding)
+    out = to_bgr8(_mosaic(pattern, colour), encoding, 8, 8)
+    assert out.shape == (8, 8, 3)
+    # A uniform field demosaics exactly away from the border.
+    np.testing.assert_array_equal(out[2:6, 2:6], np.broadcast_to(np.array(colour, np.uint8), (4, 4, 3)))
+    # Read with the wrong pattern, the colour is wrong.
+    wrong = {"rggb": "bggr", "bggr": "rggb", "gbrg": "grbg", "grbg": "gbrg"}[pattern]
+    assert out[4, 4].tolist() != to_bgr8(_mosaic(pattern, colour), f"bayer_{wrong}8", 8, 8)[4, 4].tolist()
+
+
+def test_bayer_short_buffer() -> None:
+    with pytest.raises(ImageEncodingError, match="needs"):
+        to_bgr8(b"\0" * 63, "bayer_rggb8", 8, 8)
 
 
 @pytest.mark.parametrize(("w", "h"), [(0, 5), (5, 0), (-1, 3)])
