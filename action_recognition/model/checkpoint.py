@@ -56,7 +56,18 @@ def extract_state_dict(raw: Any, source: str = "<checkpoint>") -> dict[str, torc
         while key.startswith("module."):  # DataParallel / DistributedDataParallel wrappers
             key = key[len("module."):]
         out[key] = value
-    return out
+    return _mmaction2_head_keys(out)
+
+
+# mmaction2 1.x's GCNHead names its linear layer `fc`; PYSKL (and mmaction2 0.x) call it `fc_cls`.
+# The backbones' keys are the same, so renaming the head is all a 1.x checkpoint needs.
+_MMACTION2_HEAD = {"cls_head.fc.weight": "cls_head.fc_cls.weight", "cls_head.fc.bias": "cls_head.fc_cls.bias"}
+
+
+def _mmaction2_head_keys(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    if any(k in state_dict for k in _MMACTION2_HEAD.values()):
+        return state_dict
+    return {_MMACTION2_HEAD.get(k, k): v for k, v in state_dict.items()}
 
 
 def infer_spec(state_dict: dict[str, torch.Tensor], source: str = "<checkpoint>",
