@@ -27,6 +27,7 @@ DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # fixed, so the same input alw
 DEFAULT_SKELETON_TOPIC = "/skeletons"
 DEFAULT_IMAGE_TOPIC = "/camera/image_raw"
 DEFAULT_GT_TOPIC = "/ground_truth"
+DEFAULT_STORAGE = "mcap"  # rosbag2's default storage since Iron (sqlite3 before)
 DEFAULT_GAP_S = 3.0  # > the action node's default track_timeout (2 s)
 TRACKS_PER_SAMPLE = 10
 
@@ -80,7 +81,7 @@ def make_skeleton_bag(
     data: Mapping[str, Any],
     samples: Sequence[Mapping[str, Any]],
     out: str | Path,
-    storage: str = "sqlite3",
+    storage: str = DEFAULT_STORAGE,
     topic: str = DEFAULT_SKELETON_TOPIC,
     gt_topic: str = DEFAULT_GT_TOPIC,
     gap_s: float = DEFAULT_GAP_S,
@@ -135,7 +136,7 @@ def make_video_bag(
     label: str | None = None,
     annotations: str | Path | None = None,
     classes: list[str] | None = None,
-    storage: str = "sqlite3",
+    storage: str = DEFAULT_STORAGE,
     topic: str = DEFAULT_IMAGE_TOPIC,
     gt_topic: str = DEFAULT_GT_TOPIC,
     width: int = 0,

@@ -174,7 +174,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--dataset", help="PYSKL .pkl (2D); every sample becomes one labelled track")
     src.add_argument("--video", help="video file -> sensor_msgs/Image (bgr8)")
     make.add_argument("--out", required=True, help="bag folder to create (must not exist)")
-    make.add_argument("--storage", choices=("sqlite3", "mcap"), default="sqlite3")
+    # Equal to bag.make.DEFAULT_STORAGE (not imported here: it pulls in rosbags before --help).
+    make.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap",
+                      help="rosbag2 storage (default mcap, rosbag2's default since Iron)")
     make.add_argument("--split", default="test", help="data set split to use (default test)")
     make.add_argument("--limit", type=int, default=0, help="first N samples only")
     make.add_argument("--gap", type=float, default=3.0, help="seconds between samples (> track_timeout)")

@@ -159,8 +159,6 @@ def test_cli_make_and_info_and_corrupt_exit_2(dataset, tmp_path: Path) -> None:
             str(pkl),
             "--out",
             str(tmp_path / "b"),
-            "--storage",
-            "mcap",
             "--limit",
             "2",
         ],
@@ -170,6 +168,9 @@ def test_cli_make_and_info_and_corrupt_exit_2(dataset, tmp_path: Path) -> None:
         timeout=120,
     )
     assert made.returncode == 0, made.stderr
+    # MCAP by default, as rosbag2 since Iron.
+    assert "storage_identifier: mcap" in (tmp_path / "b" / "metadata.yaml").read_text()
+    assert list((tmp_path / "b").glob("*.mcap")) and not list((tmp_path / "b").glob("*.db3"))
     info = subprocess.run([*cli, "info", str(tmp_path / "b")], capture_output=True, text=True, timeout=60)
     assert info.returncode == 0, info.stderr
     assert '"ground_truth_segments": 2' in info.stdout and '"count": 80' in info.stdout
