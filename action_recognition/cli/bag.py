@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -96,15 +97,26 @@ def _play(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    # Our own SIGINT handling: KeyboardInterrupt stops the replay; rclpy's handler would shut the
-    # context down under the publisher instead.
+    # Our own SIGINT/SIGTERM handling: either signal ends the replay at the next message, the player
+    # waits for delivery and we print the summary. rclpy's handler would shut the context down under
+    # the publisher instead, and Python's default SIGTERM ends the process silently (exit 143).
     rclpy.init(args=[], signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node("bag_player")
+    player = Player(node, args.bag, opts)
+    stopped_by: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopped_by.append(signum)
+        player.stop()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        stats = Player(node, args.bag, opts).run()
+        stats = player.run()
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+        for s, h in previous.items():
+            signal.signal(s, h)
     timing = sorted(abs(e) for e in stats.timing_error_ms)
     p95 = timing[int(0.95 * (len(timing) - 1))] if timing else float("nan")
     print(
@@ -117,6 +129,8 @@ def _play(args: argparse.Namespace) -> int:
                 "wall_s": round(stats.wall_s, 3),
                 "timing_error_ms_p95": round(p95, 3),
                 "error": stats.error,
+                "unacknowledged": stats.unacked_topics,
+                "stopped_by": signal.Signals(stopped_by[0]).name if stopped_by else None,
             }
         ),
         flush=True,
@@ -124,6 +138,8 @@ def _play(args: argparse.Namespace) -> int:
     if stats.error:
         print(f"error: {stats.error}", file=sys.stderr)
         return 2
+    if stopped_by:  # the shell's convention for "ended by signal N", after a clean summary
+        return 128 + stopped_by[0]
     return 130 if stats.interrupted else 0
 
 
