@@ -1,42 +1,46 @@
-"""ST-GCN++ (PYSKL-exact), its checkpoints, ONNX export and inference backends."""
+"""ST-GCN++ (PYSKL-exact), its checkpoints, ONNX export and inference backends.
 
-from action_recognition.model.backends import (
-    InferenceBackend,
-    OnnxRuntimeBackend,
-    TorchBackend,
-    create_backend,
-)
-from action_recognition.model.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    build_model,
-    extract_state_dict,
-    infer_spec,
-    load_checkpoint,
-    save_checkpoint,
-)
-from action_recognition.model.export import check_onnx_parity, export_onnx, read_onnx_spec
-from action_recognition.model.fused import FusedSTGCNPP, fuse_model
-from action_recognition.model.spec import ModelSpec
-from action_recognition.model.stgcn import STGCNPP
+Names are imported on first use (PEP 562): `from action_recognition.model import ModelSpec` or
+`OnnxRuntimeBackend` does not import torch, so an ONNX-only process (the action node) stays small;
+the PyTorch names (STGCNPP, checkpoints, export) bring torch in when they are first touched.
+"""
 
-__all__ = [
-    "STGCNPP",
-    "Checkpoint",
-    "CheckpointError",
-    "FusedSTGCNPP",
-    "InferenceBackend",
-    "ModelSpec",
-    "OnnxRuntimeBackend",
-    "TorchBackend",
-    "build_model",
-    "check_onnx_parity",
-    "create_backend",
-    "export_onnx",
-    "extract_state_dict",
-    "fuse_model",
-    "infer_spec",
-    "load_checkpoint",
-    "read_onnx_spec",
-    "save_checkpoint",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE: dict[str, str] = {
+    "InferenceBackend": "backends",
+    "OnnxRuntimeBackend": "backends",
+    "TorchBackend": "backends",
+    "create_backend": "backends",
+    "Checkpoint": "checkpoint",
+    "CheckpointError": "checkpoint",
+    "build_model": "checkpoint",
+    "extract_state_dict": "checkpoint",
+    "infer_spec": "checkpoint",
+    "load_checkpoint": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "check_onnx_parity": "export",
+    "export_onnx": "export",
+    "read_onnx_spec": "export",
+    "FusedSTGCNPP": "fused",
+    "fuse_model": "fused",
+    "ModelSpec": "spec",
+    "STGCNPP": "stgcn",
+}
+
+__all__ = sorted(_WHERE)
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -1,4 +1,8 @@
-"""ONNX export of ST-GCN++ (dynamic batch, person and frame axes) and its parity check."""
+"""ONNX export of ST-GCN++ (dynamic batch, person and frame axes) and its parity check.
+
+torch and onnx are imported inside the functions: importing this module (for `read_onnx_spec`, say)
+costs neither.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,18 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from action_recognition.model.fused import fuse_model
+from action_recognition.model.backends import SPEC_METADATA_KEY, spec_from_metadata
 from action_recognition.model.spec import ModelSpec
-from action_recognition.model.stgcn import STGCNPP
+
+if TYPE_CHECKING:
+    from action_recognition.model.stgcn import STGCNPP
 
 INPUT_NAME = "keypoint"
 OUTPUT_NAME = "logits"
-SPEC_METADATA_KEY = "model_spec"
 PARITY_ATOL = 1e-4
 
 
@@ -29,6 +34,9 @@ def export_onnx(model: STGCNPP, path: str | os.PathLike, spec: ModelSpec | None 
     given, is stored as JSON in the model's metadata so the .onnx file alone is enough.
     """
     import onnx
+    import torch
+
+    from action_recognition.model.fused import fuse_model
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,10 +64,7 @@ def read_onnx_spec(path: str | os.PathLike) -> ModelSpec | None:
     import onnx
 
     proto = onnx.load(os.fspath(path), load_external_data=False)
-    for entry in proto.metadata_props:
-        if entry.key == SPEC_METADATA_KEY:
-            return ModelSpec.from_dict(json.loads(entry.value))
-    return None
+    return spec_from_metadata({entry.key: entry.value for entry in proto.metadata_props})
 
 
 def check_onnx_parity(model: STGCNPP, onnx_path: str | os.PathLike,
@@ -69,6 +74,8 @@ def check_onnx_parity(model: STGCNPP, onnx_path: str | os.PathLike,
 
     Raises AssertionError above `atol`; the varied shapes also prove the dynamic axes work.
     """
+    import torch
+
     from action_recognition.model.backends import OnnxRuntimeBackend
 
     backend = OnnxRuntimeBackend(onnx_path)

@@ -1,7 +1,14 @@
-"""Load the action model a user names: our checkpoint, a PYSKL checkpoint plus a label file, or ONNX."""
+"""Load the action model a user names: our checkpoint, a PYSKL checkpoint plus a label file, or ONNX.
+
+An ONNX model, or a .pth whose ONNX export is already cached, loads without importing torch (the
+cache key is the checkpoint's bytes, the spec travels in the export's metadata): the action node then
+needs about 500 MB less memory. torch is imported only to read a .pth without a cached export, or to
+run PyTorch (backend torch, a GPU).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -11,9 +18,7 @@ from pathlib import Path
 import yaml
 
 from action_recognition import paths
-from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend, TorchBackend
-from action_recognition.model.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from action_recognition.model.export import check_onnx_parity, export_onnx
+from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend
 from action_recognition.model.spec import ModelSpec
 
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -66,29 +71,24 @@ def load_action_model(
     """
     if backend not in BACKENDS:
         raise ModelSourceError(f"backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    path = Path(model) if model else paths.default_action_model()
+    path = resolve_model_path(model)
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
     if path.suffix.lower() == ".onnx":
         runtime: InferenceBackend = OnnxRuntimeBackend(path, threads=threads)
-        spec = runtime.spec
-        if spec is None:
+        if runtime.spec is None:
             raise ModelSourceError(
                 f"{path}: ONNX file without our model spec metadata; "
                 "export it with `action-recognition export`"
             )
+    elif backend == "onnxruntime" or (backend == "auto" and device == "cpu"):
+        runtime = OnnxRuntimeBackend(cached_onnx(path, layout), threads=threads)
     else:
-        try:
-            overrides = {"layout": layout} if layout else {}
-            ckpt = load_checkpoint(path, **overrides)
-        except CheckpointError as exc:
-            raise ModelSourceError(str(exc)) from None
-        spec = ckpt.spec
-        use_onnx = backend == "onnxruntime" or (backend == "auto" and device == "cpu")
-        if use_onnx:
-            runtime = OnnxRuntimeBackend(cached_onnx(path, ckpt, layout), threads=threads)
-        else:
-            runtime = TorchBackend(ckpt.model, spec, device=device, threads=threads)
+        from action_recognition.model.backends import TorchBackend
+
+        ckpt = _load_checkpoint(path, layout)
+        runtime = TorchBackend(ckpt.model, ckpt.spec, device=device, threads=threads)
+    spec = runtime.spec
     names = read_labels(labels) if labels else spec.class_names
     if names is None:
         raise ModelSourceError(
@@ -103,13 +103,49 @@ def load_action_model(
     return ActionModel(runtime, spec, list(names), path)
 
 
-def cached_onnx(path: Path, ckpt: Checkpoint, layout: str | None = None) -> Path:
-    """The ONNX export of a checkpoint, made once per file content (and layout) and reused."""
-    digest = hashlib.sha256(path.read_bytes() + (layout or "").encode()).hexdigest()[:20]
-    target = paths.cache_dir() / "onnx" / f"{path.stem}-{digest}.onnx"
+def _load_checkpoint(path: Path, layout: str | None):  # -> Checkpoint (imports torch)
+    from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        return load_checkpoint(path, **({"layout": layout} if layout else {}))
+    except CheckpointError as exc:
+        raise ModelSourceError(str(exc)) from None
+
+
+def onnx_cache_path(path: Path, layout: str | None = None) -> Path:
+    """Where the ONNX export of a checkpoint is cached: keyed by its bytes, the layout override and the
+    ModelSpec's fields (a spec that gains a field re-exports, so the stored spec is never stale)."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update((layout or "").encode())
+    digest.update(",".join(f.name for f in dataclasses.fields(ModelSpec)).encode())
+    return paths.cache_dir() / "onnx" / f"{path.stem}-{digest.hexdigest()[:20]}.onnx"
+
+
+def cached_onnx(path: Path, layout: str | None = None) -> Path:
+    """The ONNX export of a checkpoint, made once per file content (and layout) and reused.
+
+    Only a cache miss loads the checkpoint (and torch); a hit needs the file's bytes alone.
+    """
+    target = onnx_cache_path(path, layout)
     if not target.is_file():
+        from action_recognition.model.export import check_onnx_parity, export_onnx
+
+        ckpt = _load_checkpoint(path, layout)
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         export_onnx(ckpt.model, tmp, spec=ckpt.spec, example_frames=ckpt.spec.clip_len)
         check_onnx_parity(ckpt.model, tmp)  # raises above 1e-4: never serve a wrong export
         shutil.move(tmp, target)  # atomic: parallel nodes never read a half-written file
     return target
+
+
+def resolve_model_path(model: str | os.PathLike | None) -> Path:
+    """A file path as given; a bare built-in name (`stgcnpp_coco_synth`) -> models/<name>/model.pth;
+    None or "" -> the shipped default model."""
+    if not model:
+        return paths.default_action_model()
+    path = Path(model)
+    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+        named = paths.models_dir() / path.name / "model.pth"
+        if named.is_file():
+            return named
+    return path
