@@ -85,6 +85,7 @@ class InputSubscription:
         self._policy = ReliabilityPolicy.BEST_EFFORT
         self._silent_since: float | None = None  # publishers present, nothing received yet
         self._warned = False
+        self.silence_warning = ""  # the warning logged, once, when publishers stay silent
         self._subscribe(self._wanted(self._publishers()))
         self._timer = node.create_timer(check_period, self._check)
 
@@ -165,7 +166,7 @@ class InputSubscription:
             self._silent_since = now
         elif not self._warned and now - self._silent_since >= self._silence_s:
             self._warned = True
-            self._node.get_logger().warning(
+            self.silence_warning = (
                 f"{len(publishers)} publisher(s) on {self.topic_name} ({_offered(publishers)}) but no "
                 f"message has arrived for {self._silence_s:g} s; this subscription uses "
                 f"reliability={self.reliability} depth={self._depth}. If they are publishing, suspect a QoS "
@@ -174,6 +175,7 @@ class InputSubscription:
                 "profile config/fastdds_shm.xml), and a reliable subscriber gets nothing from a best-effort "
                 "one"
             )
+            self._node.get_logger().warning(self.silence_warning)
 
 
 def _offered(publishers: list[Any]) -> str:
