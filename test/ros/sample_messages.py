@@ -48,6 +48,7 @@ def sample_messages() -> dict[str, Any]:
         window_start=Time(sec=1699999997, nanosec=0),
         window_end=Time(sec=1700000000, nanosec=123456789),
         num_frames=96,
+        bbox=[10.5, 20.0, 210.25, 460.0],
     )
     unknown = Action(track_id=8, class_id=-1, label="unknown", score=0.25, probabilities=[0.25, 0.5, 0.25])
     return {
