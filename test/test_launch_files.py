@@ -137,7 +137,7 @@ def test_arguments_reach_the_nodes() -> None:
     assert action.parameters["model"] == "/m/action.pth"
     # Everything else comes from config/*.yaml unchanged.
     assert pose.parameters["tracker"] == description.load_node_config(ROOT / "config/pose.yaml")["tracker"]
-    assert action.parameters["stride"] == description.load_node_config(ROOT / "config/action.yaml")["stride"]
+    assert action.parameters["stride_s"] == description.load_node_config(ROOT / "config/action.yaml")["stride_s"]
     demo = {n.name: n for n in plan("demo", dict(CASES[5][1])).nodes}
     assert list(demo) == ["video_source", "pose_node", "action_node", "demo_recorder"]
     assert demo["video_source"].parameters["source"] == "/v/clip.mp4"
@@ -148,17 +148,46 @@ def test_arguments_reach_the_nodes() -> None:
 def test_config_file_argument(tmp_path) -> None:
     custom = tmp_path / "pose.yaml"
     data = yaml.safe_load((ROOT / "config/pose.yaml").read_text())
-    data["pose_node"]["ros__parameters"]["conf"] = 0.6
+    data["/**/pose_node"]["ros__parameters"]["conf"] = 0.6
     custom.write_text(yaml.safe_dump(data))
     pose = plan("pose", {"pose_config": str(custom)}).nodes[0]
     assert pose.parameters["conf"] == 0.6
+
+
+def test_partial_config_file_keeps_the_other_defaults(tmp_path) -> None:
+    custom = tmp_path / "pose.yaml"
+    custom.write_text("/**/pose_node:\n  ros__parameters:\n    conf: 0.5\n")
+    pose = plan("pose", {"pose_config": str(custom)}).nodes[0]
+    assert pose.parameters["conf"] == 0.5 and pose.parameters["tracker"] == "bytetrack.yaml"
+    assert pose.parameters["imgsz"] == 640  # from the table, not a KeyError
+
+
+@pytest.mark.parametrize(("node", "text", "message"), [
+    ("pose", "imgzs: 320", r"unknown parameter 'imgzs' \(did you mean 'imgsz'\?\)"),
+    ("action", "strid: 3", r"unknown parameter 'strid' \(did you mean 'stride_s'\?\)"),
+    ("pose", "conf: high", "parameter 'conf' must be a float"),
+    ("pose", "diagnostics_period: 0.0", r"parameter 'diagnostics_period' = 0.0 is outside \[0.1, 3600\]"),
+    ("action", "qos_reliability: sometimes", "expected one of auto, best_effort, reliable"),
+])
+def test_config_file_errors_name_file_and_field(tmp_path, node, text, message) -> None:
+    custom = tmp_path / f"{node}.yaml"
+    custom.write_text(f"/**/{node}_node:\n  ros__parameters:\n    {text}\n")
+    with pytest.raises(LaunchArgumentError, match=message) as err:
+        plan(node, {f"{node}_config": str(custom)})
+    assert str(custom) in str(err.value)
+
+
+def test_boolean_arguments_accept_any_case() -> None:
+    for text, value in (("True", True), ("FALSE", False), ("true", True)):
+        pose = plan("pose", {"debug_image": text, "use_sim_time": text}).nodes[0]
+        assert pose.parameters["publish_debug_image"] is value and pose.parameters["use_sim_time"] is value
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
     ({"imgsz": "big"}, "must be a int"),
     ({"qos": "fast"}, "expected one of"),
     ({"colour": "red"}, "unknown argument"),
-    ({"debug_image": "maybe"}, "expected one of"),
+    ({"debug_image": "maybe"}, "must be true or false"),
 ])
 def test_bad_arguments_are_refused(arguments, message, fake_launch) -> None:
     with pytest.raises(LaunchArgumentError, match=message):

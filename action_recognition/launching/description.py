@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from action_recognition import paths
+from action_recognition.nodes.params import INPUT_RELIABILITY, NODE_TABLES, USE_SIM_TIME, check_config
 
 PACKAGE = "action_recognition"
 
@@ -72,15 +73,30 @@ class Pipeline:
 
 
 def load_node_config(path: str | os.PathLike) -> dict[str, Any]:
-    """The `ros__parameters` of a node parameter file (`<node name>: ros__parameters: {...}`)."""
+    """The `ros__parameters` of a node parameter file (`/**/<node name>: ros__parameters: {...}`), checked
+    against the node's parameter table: unknown keys are named (with 'did you mean'), values of the
+    wrong type or range are refused, and keys the file leaves out get their defaults."""
     path = Path(path)
     if not path.is_file():
         raise LaunchArgumentError(f"parameter file {path} does not exist")
-    data = yaml.safe_load(path.read_text()) or {}
-    sections = [v["ros__parameters"] for v in data.values() if isinstance(v, dict) and "ros__parameters" in v]
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise LaunchArgumentError(f"{path}: not valid YAML: {exc}") from None
+    sections = {
+        str(k): v["ros__parameters"] for k, v in (data.items() if isinstance(data, dict) else ())
+        if isinstance(v, dict) and isinstance(v.get("ros__parameters"), dict)
+    }
     if len(sections) != 1:
-        raise LaunchArgumentError(f"{path}: expected exactly one '<node>: ros__parameters:' section")
-    return dict(sections[0])
+        raise LaunchArgumentError(f"{path}: expected exactly one '/**/<node>: ros__parameters:' section")
+    (key, values), = sections.items()
+    table = NODE_TABLES.get(key.rstrip("/").rsplit("/", 1)[-1])
+    if table is None:
+        return dict(values)
+    try:
+        return check_config(table, values, str(path))
+    except ValueError as exc:
+        raise LaunchArgumentError(str(exc)) from None
 
 
 def _typed(config: Mapping[str, Any], key: str, text: str, argument: str) -> Any:
@@ -92,13 +108,14 @@ def _typed(config: Mapping[str, Any], key: str, text: str, argument: str) -> Any
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise LaunchArgumentError(f"argument {argument}:={text!r} must be a {kind.__name__}")
+        wanted = "true or false" if kind is bool else f"a {kind.__name__}"
+        raise LaunchArgumentError(f"argument {argument}:={text!r} must be {wanted}")
     return value
 
 
 def _node_params(config_file: str, overrides: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
     """Config file values, then {param: (argument name, text)} overrides converted to the file's types."""
-    params = load_node_config(config_file)
+    params = {USE_SIM_TIME.name: USE_SIM_TIME.default, **load_node_config(config_file)}
     for key, (argument, text) in overrides.items():
         params[key] = _typed(params, key, text, argument)
     return params
@@ -127,14 +144,20 @@ def _pose_arguments(image: bool = True) -> tuple[Argument, ...]:
         Argument("pose_model", "", "pose weights (.pt, .onnx, OpenVINO folder); empty = yolo11n-pose"),
         Argument("device", str(pose["device"]), "inference device of both nodes: cpu, cuda, cuda:N"),
         Argument("imgsz", str(pose["imgsz"]), "pose inference size; 320 is ~3x faster on a CPU"),
-        Argument("debug_image", "false", "pose node publishes 'debug_image' (skeletons, boxes, ids)",
-                 ("true", "false")),
-        Argument("qos", str(pose["qos_reliability"]), "reliability of the image subscription",
-                 ("best_effort", "reliable")),
+        # No `choices` for booleans: ros2 launch would then refuse `True`, which the nodes accept.
+        Argument("debug_image", "false", "pose node publishes 'debug_image' (skeletons, boxes, ids): "
+                 "true or false"),
+        Argument("qos", str(pose["qos_reliability"]), "reliability of the image subscription; auto = follow "
+                 "the publishers", INPUT_RELIABILITY),
+        _USE_SIM_TIME,
     )
     if image:
         args = (Argument("image", "image", "input image topic (sensor_msgs/Image)"), *args)
     return args
+
+
+_USE_SIM_TIME = Argument("use_sim_time", "false", "every node uses /clock (bag play --clock, a simulator): "
+                         "true or false")
 
 
 def _action_arguments() -> tuple[Argument, ...]:
@@ -158,6 +181,7 @@ def action_arguments() -> tuple[Argument, ...]:
         Argument("namespace", "", "namespace of the node and its relative topics; empty = root"),
         Argument("skeletons", "skeletons", "input SkeletonArray topic"),
         Argument("device", "cpu", "inference device: cpu, cuda, cuda:N"),
+        _USE_SIM_TIME,
         *_action_arguments(),
     )
 
@@ -191,6 +215,7 @@ def _pose_node(a: dict[str, str], remappings: tuple[tuple[str, str], ...]) -> No
         "imgsz": ("imgsz", a["imgsz"]),
         "publish_debug_image": ("debug_image", a["debug_image"]),
         "qos_reliability": ("qos", a["qos"]),
+        "use_sim_time": ("use_sim_time", a["use_sim_time"]),
     })
     return NodeLaunch("pose_node", "pose_node", f"{PACKAGE}.nodes.pose_node", _namespace(a["namespace"]),
                       params, remappings)
@@ -201,6 +226,7 @@ def _action_node(a: dict[str, str], remappings: tuple[tuple[str, str], ...] = ()
         "model": ("action_model", a["action_model"]),
         "labels": ("labels", a["labels"]),
         "device": ("device", a["device"]),
+        "use_sim_time": ("use_sim_time", a["use_sim_time"]),
     })
     return NodeLaunch("action_node", "action_node", f"{PACKAGE}.nodes.action_node",
                       _namespace(a["namespace"]), params, remappings)

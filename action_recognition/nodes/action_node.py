@@ -7,6 +7,11 @@ only converts messages and reports.
 
 The subscription callback only appends frames; a worker thread runs the forward passes. When
 inference is slower than the input, no frame is lost: tracks are simply labelled less often.
+
+A lifecycle node (nodes/lifecycle.py): configure loads the model, activate subscribes, deactivate
+unsubscribes; autostart (default) does both at start. score_threshold, smoothing, stride_s, period,
+min_window_s, max_batch and diagnostics_period change at run time (`ros2 param set`); the others are
+read-only. `window_s` and `min_window_s` read their effective values once configured.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.node import Node
 
 from action_recognition.msg import Action, ActionArray, LabelMap, SkeletonArray
-from action_recognition.nodes.params import Param, declare, qos_profile
-from action_recognition.nodes.qos import label_map_qos
+from action_recognition.nodes.convert import keypoint_rows
+from action_recognition.nodes.lifecycle import ManagedNode
+from action_recognition.nodes.params import ACTION_NODE_PARAMS
+from action_recognition.nodes.qos import InputSubscription, label_map_qos
 from action_recognition.nodes.run import run_node
 from action_recognition.recognition import (
     ActionRecognizer,
@@ -35,42 +41,11 @@ from action_recognition.recognition import (
     load_action_model,
 )
 
-ACTION_NODE_PARAMS: tuple[Param, ...] = (
-    Param(
-        "model", "", "action model: our .pth, a PYSKL .pth (with 'labels') or .onnx; empty = shipped default"
-    ),
-    Param("labels", "", "label file (one class per line, or a YAML list); empty = the names in the model"),
-    Param("layout", "", "skeleton layout of a PYSKL checkpoint; empty = the model's (or inferred)"),
-    Param("device", "cpu", "inference device for PyTorch models: cpu, cuda, cuda:N"),
-    Param(
-        "backend",
-        "auto",
-        "for a .pth: torch, or onnxruntime (exported once, parity-checked); "
-        "auto = onnxruntime on the CPU (~2x faster), torch on a GPU",
-        ("auto", "torch", "onnxruntime"),
-    ),
-    Param("threads", 1, "CPU threads for inference; 0 = the library default"),
-    Param("window", 0, "frames kept per track; 0 = the model's window (default model: 90), else clip length"),
-    Param("min_frames", 0, "frames a track needs before its first label; 0 = half the window"),
-    Param("stride", 5, "new frames of a track between two of its inferences (when period is 0)"),
-    Param("period", 0.0, "seconds between inference rounds over all tracks with new frames; 0 = use stride"),
-    Param("persons_per_sample", 1, "1, or 2 = each track with its nearest other person (interactions)"),
-    Param("smoothing", 0.0, "weight of the previous probabilities in a moving average; 0 = off"),
-    Param("score_threshold", 0.0, "top probability below which the label is 'unknown' (class_id -1)"),
-    Param("track_timeout", 2.0, "seconds (message stamps) after which an unseen track is dropped"),
-    Param("max_tracks", 50, "tracks kept at most; the least recently seen is evicted"),
-    Param("max_batch", 32, "tracks per forward pass at most"),
-    Param("qos_reliability", "reliable", "input QoS reliability", ("best_effort", "reliable")),
-    Param("qos_depth", 10, "input QoS history depth"),
-    Param("diagnostics_period", 1.0, "seconds between diagnostics on /diagnostics"),
-)
-
-
 # The node parameters that are RecognizerConfig fields, by the same names.
 RECOGNIZER_PARAMS: tuple[str, ...] = (
-    "window",
-    "min_frames",
-    "stride",
+    "window_s",
+    "min_window_s",
+    "stride_s",
     "persons_per_sample",
     "smoothing",
     "score_threshold",
@@ -84,7 +59,7 @@ def recognizer_config(params: dict) -> RecognizerConfig:
     """The recognizer settings among the node's parameter values; with a period, every new frame counts."""
     config = RecognizerConfig(**{name: params[name] for name in RECOGNIZER_PARAMS})
     if params["period"] > 0:
-        config.stride = 1
+        config.stride_s = 0.0
     return config
 
 
@@ -92,14 +67,30 @@ def recognizer_config(params: dict) -> RecognizerConfig:
 class _Stats:
     received: int = 0
     empty: int = 0
-    stale: int = 0
+    stale: int = 0  # held frames found to be strays (out of order, or stamped far off)
     duplicate: int = 0
+    held: int = 0  # frames that broke the run of stamps, held until the next frame decided
+    clock_jumps: int = 0
     wrong_joints: int = 0
     non_finite: int = 0
     wrong_layout: int = 0
+    image_size_fallback: int = 0  # frames normalised by the skeletons' extent (no believable image size)
+    evicted_tracks: int = 0  # tracks dropped beyond max_tracks
     published: int = 0
     latency_ms: list[float] = field(default_factory=list)
     infer_ms: list[float] = field(default_factory=list)
+
+    def dropped(self) -> int:
+        """Messages not used (so far), for the diagnostics level."""
+        return self.stale + self.duplicate + self.wrong_layout
+
+    def skipped(self) -> int:
+        """Skeletons skipped or frames degraded (counted warnings), for the diagnostics level."""
+        return self.wrong_joints + self.evicted_tracks + self.image_size_fallback + self.non_finite
+
+
+# Diagnostics: a period where input arrived but every message was dropped is an ERROR, one where some
+# were dropped a WARN, so a node that silently stopped using its input shows on /diagnostics.
 
 
 def stamp_ns(stamp: Time) -> int:
@@ -114,7 +105,7 @@ def skeletons_to_frames(msg: SkeletonArray, with_z: bool) -> list[PersonFrame]:
     """Skeletons -> (coords (V, 2|3), scores (V,)) per track; the recognizer checks joint counts."""
     frames = []
     for sk in msg.skeletons:
-        rows = np.array([(k.x, k.y, k.z, k.score) for k in sk.keypoints], np.float32).reshape(-1, 4)
+        rows = keypoint_rows(sk)  # (V, 4) x, y, z, score
         coords = rows[:, :3] if with_z else rows[:, :2]
         frames.append(PersonFrame(int(sk.track_id), coords, rows[:, 3]))
     return frames
@@ -133,10 +124,19 @@ def result_to_msg(r: ActionResult) -> Action:
     )
 
 
-class ActionNode(Node):
+class ActionNode(ManagedNode):
+    setup_errors = (ModelSourceError,)
+
     def __init__(self) -> None:
-        super().__init__("action_node")
-        p = declare(self, ACTION_NODE_PARAMS)
+        super().__init__("action_node", ACTION_NODE_PARAMS)
+        self._lock = threading.Condition()
+        self._stats = _Stats()
+        self._worker: threading.Thread | None = None
+        self._running = False
+        self.recognizer: ActionRecognizer | None = None
+
+    def _configure(self) -> None:
+        p = self.p
         model = load_action_model(
             p["model"] or None,
             p["labels"] or None,
@@ -144,7 +144,7 @@ class ActionNode(Node):
             p["device"],
             p["threads"] or None,
             p["backend"],
-        )  # ModelSourceError is fatal (see main)
+        )  # ModelSourceError: configure fails with its message
         self.spec = model.spec
         self.layout = self.spec.skeleton()
         period = self._period = float(p["period"])
@@ -152,58 +152,90 @@ class ActionNode(Node):
         self.with_z = self.spec.normalization == "3d"
         self._stats = _Stats()
         self._frame_id = ""
-        self._layout_checked = False
-        self._layout_ok = True
+        self._image_size = (0, 0)  # (width, height) of the newest message
+        self._diag_last = (0, 0, 0)  # received, dropped, skipped at the last diagnostics
         self._received_at: OrderedDict[int, float] = OrderedDict()  # frame stamp -> monotonic receipt
-        self._lock = threading.Condition()
         self._new_frames = False
         self._running = True
 
         self.actions_pub = self.create_publisher(ActionArray, "actions", 10)
         self.labels_pub = self.create_publisher(LabelMap, "label_map", label_map_qos())
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        qos = qos_profile(p["qos_reliability"], p["qos_depth"])
-        self.sub = self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, qos)
         label_map = LabelMap(model_name=model.name, layout=self.layout.name, labels=model.labels)
         label_map.header.stamp = self.get_clock().now().to_msg()
         self.labels_pub.publish(label_map)
-        self.create_timer(p["diagnostics_period"], self._publish_diagnostics)
         self._worker = threading.Thread(target=self._work, name="action_inference", daemon=True)
         self._worker.start()
         c = self.recognizer.config
+        # `ros2 param get` shows what is in effect, not the 0 that means "the model's".
+        self.report_effective(
+            {"window_s": round(c.window / c.fps, 3), "min_window_s": round(c.min_frames / c.fps, 3)}
+        )
         self.get_logger().info(
             f"model {model.path} ({len(model.labels)} classes, layout {self.layout.name}, clip_len "
             f"{self.spec.clip_len}, backend {type(model.backend).__name__}); window {c.window}, min_frames "
             f"{c.min_frames}, "
             + (f"period {period} s" if period > 0 else f"stride {c.stride}")
-            + f"; input QoS {p['qos_reliability']} depth {p['qos_depth']} on {self.sub.topic_name}"
         )
 
+    def _open_input(self) -> None:
+        p = self.p
+        self.sub = InputSubscription(
+            self, SkeletonArray, "skeletons", self._on_skeletons, p["qos_reliability"], p["qos_depth"]
+        )
+        self.get_logger().info(f"subscribed to {self.sub.describe()}")
+
+    def _apply(self, changes: dict) -> None:
+        if self.recognizer is None:
+            return  # not configured: the values apply at configure
+        with self._lock:
+            params = {**self.p, **changes}
+            # window_s is read-only, so the window stays; ValueError (min_window_s > window) refuses it
+            config = recognizer_config(params).resolved(self.spec)
+            self.recognizer.config = config
+            self._period = float(params["period"])
+            self._lock.notify()  # a new period applies to the next wait
+
+    def _release(self) -> None:
+        for name in ("actions_pub", "labels_pub", "diag_pub"):
+            pub = getattr(self, name, None)
+            if pub is not None:
+                self.destroy_publisher(pub)
+                setattr(self, name, None)
+        self.recognizer = None
+
+    def summary(self) -> str:
+        s = self._stats
+        windows = self.recognizer.windows_classified if self.recognizer is not None else 0
+        return (f"stopped: {s.received} skeleton arrays received, {windows} windows classified, "
+                f"{s.published} action arrays published, {s.stale + s.duplicate} frames dropped "
+                f"(stale/duplicate), {s.wrong_layout} wrong layout")
+
     def _check_layout(self, msg: SkeletonArray) -> bool:
-        # Checked on the first message: a wrong layout is a configuration error, reported once
-        # clearly; the node then stays up without inferring rather than crash-looping.
-        if not self._layout_checked:
-            self._layout_checked = True
-            if msg.layout and msg.layout != self.layout.name:
-                self._layout_ok = False
-                self.get_logger().error(
-                    f"incoming skeletons have layout '{msg.layout}' but the model expects "
-                    f"'{self.layout.name}': no inference will run. Use a pose model with the "
-                    f"'{self.layout.name}' layout, or an action model trained on '{msg.layout}'."
-                )
-        return self._layout_ok
+        # Every message (a string compare): a message of another layout is skipped and counted, the
+        # next right one is used. An empty layout means "not said" and is taken as the model's.
+        if not msg.layout or msg.layout == self.layout.name:
+            return True
+        self._stats.wrong_layout += 1
+        self.get_logger().error(
+            f"skipped skeletons with layout '{msg.layout}': the model expects '{self.layout.name}' "
+            f"({self._stats.wrong_layout} skipped so far). Use a pose model with the '{self.layout.name}' "
+            f"layout, or an action model trained on '{msg.layout}'.",
+            throttle_duration_sec=5.0,
+        )
+        return False
 
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         received = time.monotonic()
         self._stats.received += 1
         if not self._check_layout(msg):
-            self._stats.wrong_layout += 1
             return
         stamp = stamp_ns(msg.header.stamp)
         frames = skeletons_to_frames(msg, self.with_z)
         with self._lock:
             self._frame_id = msg.header.frame_id
-            stats = self.recognizer.add_frame(stamp, frames, (msg.image_width, msg.image_height))
+            self._image_size = (msg.image_width, msg.image_height)
+            stats = self.recognizer.add_frame(stamp, frames, self._image_size)
             if stats.accepted:
                 self._received_at[stamp] = received
                 while len(self._received_at) > 256:
@@ -211,18 +243,37 @@ class ActionNode(Node):
                 self._new_frames = True
                 self._lock.notify()
         self._report(stamp, stats)
-        if not msg.skeletons and not (stats.stale_frame or stats.duplicate_frame):
+        if not msg.skeletons and not stats.dropped:
             self._stats.empty += 1
             self._publish([], stamp)  # nobody there: say so, so downstream sees data flowing
 
     def _report(self, stamp: int, stats) -> None:
-        s = self._stats
-        s.stale += stats.stale_frame
+        s, log = self._stats, self.get_logger()
+        s.stale += stats.dropped_held
         s.duplicate += stats.duplicate_frame
-        if stats.stale_frame or stats.duplicate_frame:
-            self.get_logger().warning(
-                f"dropped a frame stamped {stamp} ns: not newer than the last one", throttle_duration_sec=5.0
-            )
+        s.held += stats.held_frame
+        if stats.duplicate_frame:
+            log.warning(f"dropped a frame stamped {stamp} ns: the same stamp as the last one",
+                        throttle_duration_sec=5.0)
+        if stats.dropped_held:
+            log.warning("dropped a frame whose stamp broke the run of stamps (out of order, or stamped "
+                        f"far off) and was not confirmed by the next one, stamped {stamp} ns",
+                        throttle_duration_sec=5.0)
+        if stats.clock_jump_ns is not None:
+            s.clock_jumps += 1
+            log.warning(f"message stamps jumped by {stats.clock_jump_ns / 1e9:+.3f} s (bag loop restart, "
+                        f"sim-time reset or clock change): {len(stats.restarted_tracks)} track window(s) "
+                        "restart; input goes on", throttle_duration_sec=1.0)
+        if stats.image_size_invalid:
+            s.image_size_fallback += 1
+            log.warning(f"image size {self._image_size} does not fit the skeletons (0, over "
+                        "16384 px, or joints far outside it): normalising by the skeletons' own extent",
+                        throttle_duration_sec=5.0)
+        if stats.evicted_tracks:
+            s.evicted_tracks += len(stats.evicted_tracks)
+            log.warning(f"more people than max_tracks ({self.recognizer.config.max_tracks}): dropped the "
+                        f"least recently seen track(s) {stats.evicted_tracks} ({s.evicted_tracks} so far)",
+                        throttle_duration_sec=5.0)
         if stats.wrong_joint_count:
             s.wrong_joints += stats.wrong_joint_count
             self.get_logger().error(
@@ -247,28 +298,36 @@ class ActionNode(Node):
                 if not self._running:
                     return
                 self._new_frames = False
-                batches = self.recognizer.prepare()
+                recognizer = self.recognizer  # cleanup may drop it while a forward pass runs
+                batches = recognizer.prepare()
             for batch in batches:
                 start = time.perf_counter()
-                logits = self.recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming
+                logits = recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming
                 self._stats.infer_ms.append((time.perf_counter() - start) * 1e3)
                 with self._lock:
-                    results = self.recognizer.finish(batch, logits)
+                    if not self._running:
+                        return
+                    results = recognizer.finish(batch, logits)
                 self._publish(results, max(r.window_end_ns for r in results))
 
     def stop(self) -> None:
+        # Bounded: a forward pass still running finishes in a daemon thread and is never published.
         with self._lock:
             self._running = False
             self._lock.notify()
-        self._worker.join(timeout=10.0)
+        if self._worker is not None:
+            self._worker.join(timeout=1.0)
+            self._worker = None
 
     def _publish(self, results: list[ActionResult], newest_ns: int) -> None:
         out = ActionArray(actions=[result_to_msg(r) for r in results])
         out.header.stamp = ns_to_stamp(newest_ns)
         out.header.frame_id = self._frame_id
-        self.actions_pub.publish(out)
-        self._stats.published += 1
-        with self._lock:
+        with self._lock:  # stop() clears _running under this lock: nothing is published after it
+            if not self._running:
+                return
+            self.actions_pub.publish(out)
+            self._stats.published += 1
             received = self._received_at.get(newest_ns)
         if received is not None:
             self._stats.latency_ms.append((time.monotonic() - received) * 1e3)
@@ -277,9 +336,20 @@ class ActionNode(Node):
         s = self._stats
         latency, infer = s.latency_ms, s.infer_ms
         s.latency_ms, s.infer_ms = [], []
-        status = DiagnosticStatus(name=f"{self.get_name()}: action recognition", hardware_id=self.get_name())
-        if not self._layout_ok:
-            status.level, status.message = DiagnosticStatus.ERROR, "layout mismatch: no inference"
+        name, hardware_id = self.diagnostic_name("action recognition")
+        status = DiagnosticStatus(name=name, hardware_id=hardware_id)
+        now = (s.received, s.dropped(), s.skipped())
+        received, dropped, skipped = (a - b for a, b in zip(now, self._diag_last, strict=True))
+        self._diag_last = now
+        if self.sub is None:
+            status.level, status.message = DiagnosticStatus.WARN, "inactive: no input (lifecycle or enable)"
+        elif received and dropped >= received:
+            status.level = DiagnosticStatus.ERROR
+            status.message = f"dropping all input: {dropped} of {received} messages since the last report"
+        elif dropped or skipped:
+            status.level = DiagnosticStatus.WARN
+            status.message = (f"dropping input: {dropped} of {received} messages, {skipped} skeletons "
+                              "skipped or degraded since the last report (see the *_total values)")
         elif s.received == 0:
             status.level, status.message = DiagnosticStatus.WARN, f"no skeletons yet on {self.sub.topic_name}"
         else:
@@ -291,8 +361,15 @@ class ActionNode(Node):
             "windows_classified_total": self.recognizer.windows_classified,
             "dropped_stale_total": s.stale,
             "dropped_duplicate_total": s.duplicate,
+            "held_frames_total": s.held,
+            "clock_jumps_total": s.clock_jumps,
+            "skipped_wrong_layout_total": s.wrong_layout,
             "skipped_wrong_joint_count_total": s.wrong_joints,
             "non_finite_joints_total": s.non_finite,
+            "image_size_fallback_total": s.image_size_fallback,
+            "evicted_tracks_total": s.evicted_tracks,
+            "non_finite_results_total": self.recognizer.non_finite_results,
+            "model_fps": f"{self.recognizer.config.fps:g}",
             "inference_ms_mean": f"{np.mean(infer):.1f}" if infer else "nan",
             "latency_ms_p95": f"{np.percentile(latency, 95):.1f}" if latency else "nan",
         }

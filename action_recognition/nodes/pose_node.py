@@ -6,6 +6,10 @@ Topics (remap with -r): `image` (sensor_msgs/Image) or `image/compressed` (compr
 The subscription callback only keeps the newest frame; one worker thread runs inference on it, so
 when inference is slower than the camera the node skips to the newest frame and counts the drops.
 Untracked detections (not yet confirmed by the tracker) are not published.
+
+A lifecycle node (nodes/lifecycle.py): configure loads the model, activate subscribes, deactivate
+unsubscribes; autostart (default) does both at start. conf, iou, max_det, publish_debug_image and
+diagnostics_period change at run time (`ros2 param set`); the others are read-only.
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import time
 from dataclasses import dataclass, field
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.event_handler import SubscriptionEventCallbacks
-from rclpy.node import Node
 from sensor_msgs.msg import CompressedImage, Image
 
 from action_recognition.msg import SkeletonArray
 from action_recognition.nodes import convert
-from action_recognition.nodes.params import POSE_NODE_PARAMS, declare, qos_profile
+from action_recognition.nodes.lifecycle import ManagedNode
+from action_recognition.nodes.params import POSE_NODE_PARAMS
+from action_recognition.nodes.qos import InputSubscription
 from action_recognition.nodes.run import run_node
 from action_recognition.pose.draw import draw_poses
 from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
@@ -41,35 +45,33 @@ class _Stats:
     infer_ms: list[float] = field(default_factory=list)
 
 
-class PoseNode(Node):
+class PoseNode(ManagedNode):
+    setup_errors = (PoseSetupError,)
+
     def __init__(self) -> None:
-        super().__init__("pose_node")
-        p = declare(self, POSE_NODE_PARAMS)
+        super().__init__("pose_node", POSE_NODE_PARAMS)
+        self.estimator: PoseEstimator | None = None
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Condition()
+        self._stats = _Stats()
+        self._running = False
+
+    def _configure(self) -> None:
+        p = self.p
         self.layout = p["layout"]
         names = ("layout", "device", "imgsz", "conf", "iou", "max_det", "tracker", "half", "backend")
         names += ("threads",)
         cfg = PoseConfig(model=p["model"] or None, **{k: p[k] for k in names})
-        self.estimator = PoseEstimator(cfg)  # PoseSetupError is fatal (see main)
+        self.estimator = PoseEstimator(cfg)  # PoseSetupError: configure fails with its message
         self.get_logger().info(
             f"model {self.estimator.model_path} ({self.estimator.num_keypoints} keypoints, "
             f"layout {self.layout}), "
             f"device {cfg.device}, imgsz {cfg.imgsz}, tracker {cfg.tracker}"
         )
         self.edges = tuple(get_layout(p["layout"]).edges)  # the estimator already checked the layout
-
-        qos = qos_profile(p["qos_reliability"], p["qos_depth"])
-        events = SubscriptionEventCallbacks(incompatible_qos=self._on_incompatible_qos)
-        msg_type, topic = (CompressedImage, "image/compressed") if p["compressed"] else (Image, "image")
-        self.sub = self.create_subscription(msg_type, topic, self._on_image, qos, event_callbacks=events)
-        self.get_logger().info(
-            f"subscribed to {self.sub.topic_name} ({msg_type.__name__}) with QoS reliability="
-            f"{p['qos_reliability']} depth={p['qos_depth']}; a publisher with incompatible QoS is logged"
-        )
         self.pub = self.create_publisher(SkeletonArray, "skeletons", 10)
         self.debug_pub = self.create_publisher(Image, "debug_image", 2) if p["publish_debug_image"] else None
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-
-        self._lock = threading.Condition()
         self._pending: Image | CompressedImage | None = None
         self._stats = _Stats()
         self._period_start = time.monotonic()
@@ -78,13 +80,48 @@ class PoseNode(Node):
         self._running = True
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
-        self.create_timer(p["diagnostics_period"], self._publish_diagnostics)
 
-    def _on_incompatible_qos(self, event: object) -> None:
-        self.get_logger().warning(
-            f"a publisher on {self.sub.topic_name} has QoS incompatible with ours ({event}); no images will "
-            "arrive from it: set qos_reliability to match (best_effort accepts every publisher)"
+    def _open_input(self) -> None:
+        p = self.p
+        msg_type, topic = (CompressedImage, "image/compressed") if p["compressed"] else (Image, "image")
+        self.sub = InputSubscription(
+            self, msg_type, topic, self._on_image, p["qos_reliability"], p["qos_depth"]
         )
+        self.get_logger().info(
+            f"subscribed to {self.sub.describe()} ({msg_type.__name__}); a publisher with incompatible QoS "
+            "is logged"
+        )
+
+    def _close_input(self) -> None:
+        super()._close_input()
+        with self._lock:
+            self._pending = None  # a deactivated node does not finish an old frame later
+
+    def _apply(self, changes: dict) -> None:
+        if self.estimator is not None:
+            for key in ("conf", "iou", "max_det"):
+                if key in changes:
+                    setattr(self.estimator.config, key, changes[key])  # read on every frame
+        if "publish_debug_image" in changes and self._running:
+            with self._lock:
+                if changes["publish_debug_image"] and self.debug_pub is None:
+                    self.debug_pub = self.create_publisher(Image, "debug_image", 2)
+                elif not changes["publish_debug_image"] and self.debug_pub is not None:
+                    self.destroy_publisher(self.debug_pub)
+                    self.debug_pub = None
+
+    def _release(self) -> None:
+        for name in ("pub", "debug_pub", "diag_pub"):
+            pub = getattr(self, name, None)
+            if pub is not None:
+                self.destroy_publisher(pub)
+                setattr(self, name, None)
+        self.estimator = None
+
+    def summary(self) -> str:
+        s = self._stats
+        return (f"stopped: {s.received} images received, {s.processed} processed, {s.dropped} dropped "
+                f"(newer frame), {s.invalid} invalid, {s.persons} person detections published")
 
     def _on_image(self, msg: Image | CompressedImage) -> None:
         with self._lock:
@@ -105,7 +142,8 @@ class PoseNode(Node):
             try:
                 self._process(msg)
             except Exception as exc:  # one bad frame must not kill the node
-                self.get_logger().error(f"frame failed: {exc!r}", throttle_duration_sec=5.0)
+                if self._running:  # after stop() a failure is the teardown's, not the frame's
+                    self.get_logger().error(f"frame failed: {exc!r}", throttle_duration_sec=5.0)
 
     def _decode(self, msg: Image | CompressedImage):
         try:
@@ -128,10 +166,16 @@ class PoseNode(Node):
             return
         frame = self.estimator.process(image)
         out = convert.persons_to_msg(frame.persons, msg.header, self.layout, frame.width, frame.height)
-        self.pub.publish(out)
-        if self.debug_pub is not None:
+        with self._lock:  # stop() clears _running under this lock: nothing is published after it
+            if not self._running:
+                return
+            self.pub.publish(out)
+            debug_pub = self.debug_pub
+        if debug_pub is not None:
             drawn = draw_poses(image, frame.persons, self.edges, copy=False)
-            self.debug_pub.publish(convert.bgr_to_image(drawn, msg.header))
+            with self._lock:
+                if self._running and self.debug_pub is not None:
+                    self.debug_pub.publish(convert.bgr_to_image(drawn, msg.header))
         with self._lock:
             self._stats.processed += 1
             self._stats.persons += len(out.skeletons)
@@ -147,8 +191,11 @@ class PoseNode(Node):
             self._last_counts = (s.received, s.processed)
             infer, self._stats.infer_ms = s.infer_ms, []
             self._period_start = now
-        status = DiagnosticStatus(name=f"{self.get_name()}: pose estimation", hardware_id=self.get_name())
-        if s.received == 0:
+        name, hardware_id = self.diagnostic_name("pose estimation")
+        status = DiagnosticStatus(name=name, hardware_id=hardware_id)
+        if self.sub is None:
+            status.level, status.message = DiagnosticStatus.WARN, "inactive: no input (lifecycle or enable)"
+        elif s.received == 0:
             status.level, status.message = DiagnosticStatus.WARN, f"no images yet on {self.sub.topic_name}"
         else:
             status.level, status.message = DiagnosticStatus.OK, "running"
@@ -169,14 +216,18 @@ class PoseNode(Node):
         self.diag_pub.publish(arr)
 
     def stop(self) -> None:
+        # Bounded: a frame still in inference finishes in a daemon thread and is never published.
         with self._lock:
             self._running = False
+            self._pending = None
             self._lock.notify()
-        self._worker.join(timeout=5.0)
+        if self._worker is not None:
+            self._worker.join(timeout=1.0)
+            self._worker = None
 
 
 def main(args: list[str] | None = None) -> int:
-    # bad weights/layout/device/parameter: fatal, clear
+    # bad weights/layout/device/parameter: fatal, clear (exit 1)
     return run_node(PoseNode, "pose_node", fatal=(PoseSetupError,), args=args)
 
 

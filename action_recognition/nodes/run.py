@@ -1,45 +1,129 @@
-"""The one way every node process starts, spins and ends."""
+"""The one way every node process starts, spins and ends.
+
+Stopping: SIGINT and SIGTERM (Ctrl-C, `ros2 launch`, `action-recognition launch`) are handled here,
+not by rclpy. rclpy's own handler shuts the context down at once, so a worker thread that is still
+inferring then fails on publish ("context is invalid") and the node cannot log its summary. Here a
+signal during startup (imports done, model loading) ends the process quietly at once; a signal
+while spinning ends the spin loop, then the node stops its workers (bounded wait), logs its summary,
+and only then is rclpy shut down. A second signal exits immediately.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+
+_SPIN_TICK = 0.1  # seconds; how soon the spin loop notices a stop signal
+
+
+class _StopDuringStartup(BaseException):
+    """Raised by the signal handler before spinning starts (BaseException: no `except Exception` eats it)."""
+
+
+class _Signals:
+    def __init__(self) -> None:
+        self.received = 0
+        self.spinning = False
+        self._previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.received += 1
+        if self.received > 1:  # impatient: no second graceful stop
+            os._exit(128 + signum)
+        if not self.spinning:
+            raise _StopDuringStartup
+
+    def restore(self) -> None:
+        for s, h in self._previous.items():
+            signal.signal(s, h)
 
 
 def run_node(
     make_node: Callable[[], Node],
     logger_name: str,
     fatal: tuple[type[Exception], ...] = (),
-    spin: Callable[[Node], None] = rclpy.spin,
+    until: Callable[[Node], bool] | None = None,
+    linger: float = 0.0,
     args: list[str] | None = None,
 ) -> int:
     """Init rclpy, build the node, spin it, and always clean up; returns the process exit status.
 
     Startup errors of the kinds in `fatal` (and ValueError, raised for bad parameters) are logged as
     one fatal line and give exit status 1: a clear message instead of a traceback or a crash loop.
-    Ctrl-C and an external shutdown are a clean stop (0). A node's `stop()` runs before it is destroyed,
-    so worker threads end first.
+    A lifecycle node with `autostart` is configured and activated here; a failed configure is exit 1.
+    The loop ends on a stop signal, or when `until(node)` is true (then it spins `linger` seconds
+    more, so reliable subscribers fetch the last messages). A node's `stop()` runs before it is
+    destroyed, so worker threads end first; its `summary()` is logged last.
     """
-    rclpy.init(args=sys.argv if args is None else args)
+    signals = _Signals()
     node = None
     code = 0
+    logger = rclpy.logging.get_logger(logger_name)
     try:
+        rclpy.init(args=sys.argv if args is None else args, signal_handler_options=SignalHandlerOptions.NO)
         node = make_node()
-        spin(node)
+        if getattr(node, "autostart", False) and not _autostart(node):
+            code = 1
+        else:
+            signals.spinning = True
+            if signals.received:
+                return 0
+            _spin(node, signals, until, linger)
+    except _StopDuringStartup:
+        pass
     except (*fatal, ValueError) as exc:
-        rclpy.logging.get_logger(logger_name).fatal(str(exc))
+        logger.fatal(str(exc))
         code = 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        signals.spinning = True  # from here on a first signal must not interrupt the cleanup
         if node is not None:
-            stop = getattr(node, "stop", None)
-            if stop is not None:
-                stop()
-            node.destroy_node()
+            _finish(node)
         rclpy.try_shutdown()
+        signals.restore()
     return code
+
+
+def _autostart(node: Node) -> bool:
+    """configure + activate; False (the error already logged by the node) when configure failed."""
+    if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+        return False
+    return node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+
+
+def _spin(node: Node, signals: _Signals, until: Callable[[Node], bool] | None, linger: float) -> None:
+    import time
+
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        while not signals.received and rclpy.ok():
+            executor.spin_once(timeout_sec=_SPIN_TICK)
+            if until is not None and until(node):
+                deadline = time.monotonic() + linger
+                while not signals.received and time.monotonic() < deadline:
+                    executor.spin_once(timeout_sec=0.05)
+                return
+    finally:
+        executor.remove_node(node)
+        executor.shutdown(timeout_sec=0.5)
+
+
+def _finish(node: Node) -> None:
+    stop = getattr(node, "stop", None)
+    if stop is not None:
+        stop()
+    summary = getattr(node, "summary", None)
+    text = summary() if summary is not None else ""
+    if text:
+        node.get_logger().info(text)
+    node.destroy_node()

@@ -12,7 +12,6 @@ import threading
 import time
 
 import cv2
-import rclpy
 from builtin_interfaces.msg import Time
 from rclpy.node import Node
 from sensor_msgs.msg import Image
@@ -87,19 +86,10 @@ class VideoSourceNode(Node):
         self.source.close()
 
 
-def _spin_until_finished(node: VideoSourceNode) -> None:
-    while rclpy.ok() and not node.finished.is_set():
-        rclpy.spin_once(node, timeout_sec=0.1)
-    # Give reliable subscribers a moment to fetch the last frames before the writer goes away.
-    deadline = time.monotonic() + 0.5
-    while rclpy.ok() and time.monotonic() < deadline:
-        rclpy.spin_once(node, timeout_sec=0.05)
-
-
 def main(args: list[str] | None = None) -> int:
-    return run_node(
-        VideoSourceNode, "video_source", fatal=(VideoSourceError,), spin=_spin_until_finished, args=args
-    )
+    # Ends with the video; 0.5 s more lets reliable subscribers fetch the last frames.
+    return run_node(VideoSourceNode, "video_source", fatal=(VideoSourceError,),
+                    until=lambda node: node.finished.is_set(), linger=0.5, args=args)
 
 
 if __name__ == "__main__":
