@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,10 +20,14 @@ UNKNOWN_LABEL = "unknown"
 class RecognizerConfig:
     """How windows are kept and when they are classified (the action node's parameters).
 
-    window: frames kept per track; 0 = the model's window (ModelSpec.window), else its clip length.
-    min_frames: frames a track needs before its first label; 0 = half the window. Shorter windows are
-        sampled the way PYSKL samples short clips (a looping run of frames), never zero-padded.
-    stride: new frames of a track between two of its inferences.
+    Times are seconds of stream time (message stamps). Every track is resampled to the model's frame
+    rate (ModelSpec.fps) first, so the frame counts they resolve to (`window`, `min_frames`,
+    `stride`, set by `resolved`) are frames of that rate, whatever the camera's rate.
+
+    window_s: span kept per track; 0 = the model's window (ModelSpec.window_seconds).
+    min_window_s: span a track needs before its first label; 0 = half the window. Shorter windows
+        are sampled the way PYSKL samples short clips (a looping run of frames), never zero-padded.
+    stride_s: new stream time of a track between two of its inferences; 0 = every new frame.
     persons_per_sample: 1, or 2 = the track plus its nearest other person (two-person actions).
     smoothing: weight of the previous probabilities in an exponential moving average (0 = off).
     score_threshold: below this top probability the label is "unknown" (class id -1).
@@ -31,38 +36,45 @@ class RecognizerConfig:
     max_batch: tracks per forward pass at most (bounds latency and memory in a crowd).
     """
 
-    window: int = 0
-    min_frames: int = 0
-    stride: int = 5
+    window_s: float = 0.0
+    min_window_s: float = 0.0
+    stride_s: float = 0.167  # 5 frames at 30 fps (the node parameter's default)
     persons_per_sample: int = 1
     smoothing: float = 0.0
     score_threshold: float = 0.0
     track_timeout: float = 2.0
     max_tracks: int = 50
     max_batch: int = 32
+    # Frames at the model's rate, filled in by `resolved` (not settings).
+    window: int = field(default=0, init=False)
+    min_frames: int = field(default=0, init=False)
+    stride: int = field(default=0, init=False)
+    fps: float = field(default=0.0, init=False)
 
     def resolved(self, spec: ModelSpec) -> RecognizerConfig:
-        window = self.window or spec.window or spec.clip_len
-        min_frames = self.min_frames or max(1, window // 2)
+        for name in ("window_s", "min_window_s", "stride_s"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 3600.0:
+                raise ValueError(f"{name} must be in [0, 3600) seconds, got {value}")
         if self.persons_per_sample not in (1, 2):
             raise ValueError(f"persons_per_sample must be 1 or 2, got {self.persons_per_sample}")
         if not 0.0 <= self.smoothing < 1.0:
             raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing}")
-        if min_frames > window:
-            raise ValueError(f"min_frames ({min_frames}) exceeds window ({window})")
-        if self.stride < 1 or self.max_batch < 1:
-            raise ValueError("stride and max_batch must be at least 1")
-        return RecognizerConfig(
-            window,
-            min_frames,
-            self.stride,
-            self.persons_per_sample,
-            self.smoothing,
-            self.score_threshold,
-            self.track_timeout,
-            self.max_tracks,
-            self.max_batch,
+        if not self.track_timeout > 0 or self.max_batch < 1 or self.max_tracks < 1:
+            raise ValueError("track_timeout, max_batch and max_tracks must be positive")
+        out = dataclasses.replace(self)
+        out.fps = spec.fps
+        out.window = max(1, round(self.window_s * spec.fps)) if self.window_s else spec.window_frames
+        out.min_frames = max(1, round(self.min_window_s * spec.fps)) if self.min_window_s else max(
+            1, out.window // 2
         )
+        out.stride = max(1, round(self.stride_s * spec.fps))
+        if out.min_frames > out.window:
+            raise ValueError(
+                f"min_window_s ({self.min_window_s} s) exceeds the window "
+                f"({out.window / spec.fps:.2f} s)"
+            )
+        return out
 
 
 @dataclass
@@ -83,7 +95,7 @@ class PendingBatch:
 
     clips: np.ndarray
     track_ids: list[int]
-    windows: list[tuple[int, int, int]]  # (first stamp ns, last stamp ns, frames) per track
+    windows: list[tuple[int, int, int]]  # (first grid stamp, newest input stamp, grid frames) per track
 
 
 class ActionRecognizer:
@@ -108,6 +120,8 @@ class ActionRecognizer:
             self.config.window,
             int(self.config.track_timeout * 1e9),
             self.config.max_tracks,
+            fps=spec.fps,
+            check_image_size=spec.normalization == "2d",
         )
         self._smoothed: dict[int, np.ndarray] = {}
         # The backbone sees each person on its own and the head is linear after the mean over persons,
@@ -119,6 +133,17 @@ class ActionRecognizer:
             self._zero_logits = backend.predict(zero)[0]
         self.inferences = 0
         self.windows_classified = 0
+        self.non_finite_results = 0  # results withheld because the model gave NaN/inf
+
+    def reconfigure(self, config: RecognizerConfig) -> None:
+        """Apply changed settings at run time (stride, threshold, ...); windows kept so far stay.
+
+        The window span and track limits are fixed at construction (they size the track table).
+        """
+        resolved = config.resolved(self.spec)
+        if resolved.window > self.config.window:
+            raise ValueError("the window cannot grow at run time")
+        self.config = resolved
 
     def add_frame(self, stamp_ns: int, persons: list[PersonFrame], image_size: tuple[int, int]) -> FrameStats:
         stats = self.tracks.add_frame(stamp_ns, persons, image_size)
@@ -145,7 +170,8 @@ class ActionRecognizer:
                 PendingBatch(
                     clips=np.concatenate([self._clips(t) for t in tracks]),  # (B * num_clips, M', T, V, C)
                     track_ids=[t.track_id for t in tracks],
-                    windows=[(int(t.stamps[0]), int(t.stamps[-1]), len(t)) for t in tracks],
+                    # the window ends at the newest input stamp, so callers can match it to their messages
+                    windows=[(int(t.stamps[0]), int(t.last_stamp), len(t)) for t in tracks],
                 )
             )
             for t in tracks:
@@ -163,6 +189,9 @@ class ActionRecognizer:
         for track_id, (start_ns, end_ns, frames), p in zip(
             batch.track_ids, batch.windows, probs, strict=True
         ):
+            if not np.isfinite(p).all():  # never publish NaN: count it, keep the track's past state
+                self.non_finite_results += 1
+                continue
             p = self._smooth(track_id, p)
             best = int(np.argmax(p))
             known = p[best] >= self.config.score_threshold
@@ -198,9 +227,9 @@ class ActionRecognizer:
                 keypoint = np.stack([coords, p_coords])
                 keypoint_score = np.stack([scores, p_scores])
         width, height = track.image_size
-        sample = {"keypoint": keypoint, "keypoint_score": keypoint_score}
-        if width > 0 and height > 0:
-            sample["img_shape"] = (height, width)
+        if self.spec.normalization == "2d" and not (width > 0 and height > 0):
+            keypoint, (height, width) = frame_by_extent(keypoint, keypoint_score)
+        sample = {"keypoint": keypoint, "keypoint_score": keypoint_score, "img_shape": (height, width)}
         clips = sample_to_clips(sample, self.spec, test_mode=True, layout=self.layout)
         return clips[:, :1] if self._pad_persons else clips
 
@@ -215,6 +244,34 @@ class ActionRecognizer:
             if dist < best_dist:
                 best, best_dist = other, dist
         return best
+
+
+# Without a believable image size a 2D window is normalised in a virtual 16:9 frame 2.5 times as tall as
+# the person, centred on them: the scale a typical person of the training data had.
+PERSON_SHARE_OF_FRAME = 0.4  # median in the synthetic training data (80 % of people: 0.31-0.46)
+
+
+def frame_by_extent(keypoint: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """(M, T, V, 2) pixels -> the same moved into a virtual frame, and that frame's (height, width).
+
+    The person's height is the median over frames of the visible joints' vertical extent.
+    """
+    seen = score > 0
+    if not seen.any():
+        return keypoint, (1080, 1920)
+    xs, ys = keypoint[..., 0][seen], keypoint[..., 1][seen]
+    heights = [
+        np.ptp(keypoint[m, t, seen[m, t], 1])
+        for m in range(keypoint.shape[0])
+        for t in range(keypoint.shape[1])
+        if seen[m, t].sum() >= 2
+    ]
+    person = float(np.median(heights)) if heights else 0.0
+    height = max(person / PERSON_SHARE_OF_FRAME, 1.0)
+    width = height * 16 / 9
+    centre = np.array([(xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2], np.float32)
+    moved = keypoint - centre + np.array([width / 2, height / 2], np.float32)
+    return moved.astype(np.float32), (height, width)
 
 
 def _centre(coords: np.ndarray, scores: np.ndarray) -> np.ndarray:
