@@ -14,6 +14,7 @@ command line or in a parameter file (typos) are a startup error naming the close
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ class ManagedNode(LifecycleNode):
         self.sub: Any = None
         self._configured = self._active = False
         self._enabled = True
+        self.was_active = False  # for the summary: a node that never ran has nothing to report
         self._internal_set = False
         self._diag_timer: Any = None
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -98,15 +100,24 @@ class ManagedNode(LifecycleNode):
             log(str(exc))
             self._release()
             return FAILURE
+        except Exception as exc:  # a defect, not a user error: keep the traceback (rclpy would hide it)
+            self.setup_error = exc
+            self.get_logger().fatal(f"configure failed unexpectedly:\n{traceback.format_exc()}")
+            self._release()
+            return FAILURE
         self.setup_error = None
         self._configured = True
         self._start_diagnostics()
         return SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        self._active = True
         if self._enabled:
-            self._open_input()
+            try:
+                self._open_input()
+            except Exception:
+                self.get_logger().fatal(f"activate failed:\n{traceback.format_exc()}")
+                return FAILURE
+        self._active = self.was_active = True
         return SUCCESS
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:

@@ -123,7 +123,7 @@ def _finish(node: Node) -> None:
     if stop is not None:
         stop()
     summary = getattr(node, "summary", None)
-    text = summary() if summary is not None else ""
+    text = summary() if summary is not None and getattr(node, "was_active", True) else ""
     if text:
         node.get_logger().info(text)
     node.destroy_node()

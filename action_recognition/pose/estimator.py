@@ -77,7 +77,12 @@ def resolve_model(cfg: PoseConfig) -> Path:
 
     path = Path(cfg.model).expanduser() if cfg.model else default_pose_weights()
     if not path.exists():
-        raise PoseSetupError(f"pose model not found: {path}")
+        raise PoseSetupError(
+            f"pose model not found: {path}. Pass the weights with the node parameter `model` "
+            "(-p model:=/path/to/yolo11n-pose.pt; launch argument pose_model:=...), or run ./install.sh, "
+            "which places yolo11n-pose.pt in data/models (colcon installs it from there to "
+            "share/action_recognition/data/models)"
+        )
     if cfg.backend not in pose_export.BACKENDS:
         raise PoseSetupError(f"unknown backend {cfg.backend!r} (one of {', '.join(pose_export.BACKENDS)})")
     if cfg.backend != "pytorch" and path.suffix == ".pt":
