@@ -12,7 +12,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval", help="evaluate a checkpoint on PYSKL-format data (top-1/5, mean class acc, confusion matrix)")
     parser.add_argument("--checkpoint", required=True, help="our .pth or a PYSKL one")
-    parser.add_argument("--data", required=True, help="PYSKL .pkl data file")
+    parser.add_argument("--data", help="PYSKL .pkl data file")
+    parser.add_argument("--real", action="append", default=[], metavar="FILE.pkl",
+                        help="labelled real motion whose `classes` name the labels (repeatable; e.g. "
+                             "../shared/real_dev/utd_mhad_dev_coco2d.pkl): per class, whole sequences and "
+                             "online windows, and the share of out-of-set samples that come out unknown")
+    parser.add_argument("--windows", default="2,3",
+                        help="--real: window lengths in seconds (comma separated)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="--real: top score below which the output is unknown (default: the model's "
+                             "own score_threshold, else 0)")
+    parser.add_argument("--noise-seed", type=int, default=None,
+                        help="--real: also add pose-estimator noise (training.augment) with this seed")
     parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")
     parser.add_argument("--num-clips", type=int, default=10, help="test clips per sample (PYSKL: 10)")
     parser.add_argument("--batch-size", type=int, default=16)
@@ -32,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.real:
+        from action_recognition.cli.eval_real import run_real
+
+        return run_real(args)
+    if not args.data:
+        print("error: pass --data FILE.pkl (or --real FILE.pkl for labelled real motion)", file=sys.stderr)
+        return 2
     import numpy as np
 
     from action_recognition.data.format import DatasetError, load_dataset, split_samples

@@ -194,7 +194,8 @@ class ActionRecognizer:
                 continue
             p = self._smooth(track_id, p)
             best = int(np.argmax(p))
-            known = p[best] >= self.config.score_threshold
+            # a model's own `unknown` class (trained on other actions) is published as unknown too
+            known = p[best] >= self.config.score_threshold and self.labels[best] != UNKNOWN_LABEL
             results.append(
                 ActionResult(
                     track_id=track_id,

@@ -59,7 +59,8 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, reinit_head: bool
     """Load a checkpoint's weights (ours, PYSKL's or mmaction's) for fine-tuning.
 
     The backbone must match exactly. The classifier is kept when its shape matches and
-    `reinit_head` is not True; otherwise the model's freshly initialised head stays.
+    `reinit_head` is not True, and extended when the model only has more classes (the file's classes
+    first, e.g. an appended `unknown`); otherwise the model's freshly initialised head stays.
     Returns {'head_reinitialised': bool, 'source_classes': int | None}.
     """
     source = os.fspath(path)
@@ -67,9 +68,11 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, reinit_head: bool
     own = model.state_dict()
     head_keys = [k for k in state if k.startswith(HEAD_PREFIX)]
     head_fits = bool(head_keys) and all(k in own and own[k].shape == state[k].shape for k in head_keys)
-    drop_head = reinit_head is True or not head_fits
     head_weight = state.get(HEAD_PREFIX + "fc_cls.weight")
     src_classes = int(head_weight.shape[0]) if head_weight is not None else None
+    extended = reinit_head is None and not head_fits and _extend_head(state, own, head_keys)
+    head_fits = head_fits or extended
+    drop_head = reinit_head is True or not head_fits
     if drop_head:
         state = {k: v for k, v in state.items() if not k.startswith(HEAD_PREFIX)}
     mismatched = [f"{k}: file {tuple(v.shape)} vs model {tuple(own[k].shape)}"
@@ -83,4 +86,17 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, reinit_head: bool
     if missing or unexpected:
         raise CheckpointError(f"{source}: not an ST-GCN++ checkpoint for this model: missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]}")
-    return {"head_reinitialised": drop_head, "source_classes": src_classes}
+    return {"head_reinitialised": drop_head, "head_extended": bool(extended), "source_classes": src_classes}
+
+
+def _extend_head(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor], head_keys: list[str]) -> bool:
+    """A head for more classes than the file's (classes appended, e.g. `unknown`): the file's rows are kept
+    for the classes it has, the model's fresh initialisation for the new ones. Changes `state` in place."""
+    if not head_keys or any(k not in own or own[k].shape[1:] != state[k].shape[1:]
+                            or own[k].shape[0] <= state[k].shape[0] for k in head_keys):
+        return False
+    for key in head_keys:
+        grown = own[key].clone()
+        grown[:state[key].shape[0]] = state[key]
+        state[key] = grown
+    return True

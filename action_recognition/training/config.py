@@ -37,6 +37,21 @@ class SynthDataConfig:
 
 
 @dataclass
+class ExtraDataConfig:
+    """More training samples from another PYSKL file (real motion), matched to the classes by name.
+
+    Samples whose class the main file lacks go to `DataConfig.other_class` (or are dropped without one).
+    """
+
+    file: str = ""
+    split: str | None = None  # None: every sample of the file
+    repeat: int = 1  # times each in-set sample is listed per epoch
+    other_repeat: int = 1  # times each out-of-set sample is listed per epoch (0: leave them out)
+    noise: bool = True  # add pose-estimator noise (training.augment) to every clip drawn from it
+    subjects: list[int] | None = None  # keep only these `subject` ids (None: all)
+
+
+@dataclass
 class DataConfig:
     file: str = ""  # PYSKL pickle
     train_split: str = "train"
@@ -54,6 +69,9 @@ class DataConfig:
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
+    train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
+    extra: list[ExtraDataConfig] = field(default_factory=list)  # more training data (real motion)
+    other_class: str | None = None  # class appended for out-of-set extra samples, e.g. "unknown"
 
 
 @dataclass
@@ -225,6 +243,13 @@ def _validate(cfg: TrainConfig, source: str) -> None:
         raise bad("data.fps", f"is {d.fps}: the data's frame rate in frames/s, e.g. 30")
     if d.window < 0:
         raise bad("data.window", f"is {d.window}: frames at data.fps, or 0 for clip_len")
+    if not 0.0 < d.train_fraction <= 1.0:
+        raise bad("data.train_fraction", f"is {d.train_fraction}: use a share in (0, 1], e.g. 0.5")
+    for i, extra in enumerate(d.extra):
+        if not extra.file:
+            raise bad(f"data.extra[{i}].file", "is empty: set the PYSKL .pkl file to add")
+        if extra.repeat < 0 or extra.other_repeat < 0:
+            raise bad(f"data.extra[{i}].repeat", "and other_repeat must be >= 0")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):
         raise bad("data.img_shape", f"is {d.img_shape}: write [height, width], e.g. [1080, 1920]")
     if cfg.optim.lr <= 0:

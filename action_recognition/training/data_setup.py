@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from action_recognition.data.format import (
     DatasetError,
     class_names,
@@ -16,7 +18,8 @@ from action_recognition.data.format import (
 )
 from action_recognition.data.info import guess_layout
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.config import ConfigError, DataConfig, SynthDataConfig
+from action_recognition.training.augment import NOISE_KEY
+from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
 
 
 @dataclass
@@ -54,6 +57,33 @@ def _load(path: str, synth: SynthDataConfig | None, field: str) -> dict[str, Any
         raise ConfigError(f"'{field}': {exc}") from None
 
 
+def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str | None,
+                  field: str) -> list[dict[str, Any]]:
+    """An extra file's samples relabelled to `classes` by name and listed `repeat` / `other_repeat` times."""
+    data = _load(extra.file, None, field + ".file")
+    names = class_names(data)
+    index = {name: i for i, name in enumerate(classes)}
+    other = index.get(other_class) if other_class else None
+    try:
+        samples = split_samples(data, extra.split)
+    except DatasetError as exc:
+        raise ConfigError(f"'{field}.split': {exc}") from None
+    out: list[dict[str, Any]] = []
+    for sample in samples:
+        if extra.subjects is not None and sample.get("subject") not in extra.subjects:
+            continue
+        name = names[int(sample["label"])]
+        in_set = name in index and name != other_class
+        label = index[name] if in_set else other
+        if label is None:
+            continue
+        copy = {**sample, "label": int(label), NOISE_KEY: bool(extra.noise)}
+        out += [copy] * (extra.repeat if in_set else extra.other_repeat)
+    if not out:
+        raise ConfigError(f"'{field}': {extra.file} adds no sample (no class shared with {classes}?)")
+    return out
+
+
 def _normalization(sample: dict[str, Any]) -> str:
     kp = sample["keypoint"]
     if kp.shape[-1] == 2 or sample.get("keypoint_score") is not None:
@@ -80,6 +110,17 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     if need_train and not train:
         raise ConfigError(f"'data.train_split': split {cfg.train_split!r} of {cfg.file} is empty")
     classes = class_names(data)
+    if cfg.train_fraction < 1.0 and train:
+        used = max(1, round(cfg.train_fraction * len(train)))
+        keep = np.random.default_rng(0).permutation(len(train))[:used]
+        train = [train[i] for i in sorted(keep)]
+    if cfg.other_class:
+        if cfg.other_class in classes:
+            raise ConfigError(f"'data.other_class': {cfg.other_class!r} is already a class of {cfg.file}")
+        classes = [*classes, cfg.other_class]
+    if need_train:
+        for i, extra in enumerate(cfg.extra):
+            train += extra_samples(extra, classes, cfg.other_class, f"data.extra[{i}]")
     layout = cfg.layout or guess_layout(data)
     if layout is None:
         raise ConfigError("'data.layout': the data names no layout and its joint count matches no built-in "

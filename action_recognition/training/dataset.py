@@ -17,6 +17,7 @@ from torch.utils.data import Dataset
 
 from action_recognition.features import sample_to_clips
 from action_recognition.model.spec import ModelSpec
+from action_recognition.training.augment import NOISE_KEY, estimator_noise
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -71,6 +72,8 @@ class SkeletonClipDataset(Dataset):
         sample = self.samples[index % len(self.samples)]
         if self.train:
             rng = np.random.RandomState(sample_seed(self.seed, self.epoch, index))
+            if sample.get(NOISE_KEY):  # clean real skeletons: add what a pose estimator would
+                sample = estimator_noise(sample, np.random.default_rng(rng.randint(2**31)))
             if self.p_interval != (1.0, 1.0):
                 sample = random_sub_window(sample, self.p_interval, rng)
             clips = sample_to_clips(sample, self.spec, test_mode=False, rng=rng, layout=self.layout)[0]

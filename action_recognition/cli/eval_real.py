@@ -1,0 +1,49 @@
+"""`action-recognition eval --real FILE.pkl ...`: a model on labelled real motion (training.real_eval)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def run_real(args: argparse.Namespace) -> int:
+    from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+    from action_recognition.recognition.model_source import resolve_model_path
+    from action_recognition.training.real_eval import evaluate_set, format_table, load_labelled
+
+    try:
+        windows = [float(w) for w in args.windows.split(",") if w.strip()]
+    except ValueError:
+        print(f"error: --windows {args.windows!r}: write seconds separated by commas, e.g. 2,3",
+              file=sys.stderr)
+        return 2
+    try:
+        ckpt = load_checkpoint(resolve_model_path(args.checkpoint))
+    except (CheckpointError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    classes = ckpt.spec.class_names or [f"class_{i}" for i in range(ckpt.spec.num_classes)]
+    threshold = args.threshold
+    if threshold is None:
+        threshold = float((ckpt.meta.get("info") or {}).get("score_threshold", 0.0))
+    reports = []
+    for path in args.real:
+        try:
+            data = load_labelled(path, classes)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            return 2
+        reports.append(evaluate_set(ckpt.model, ckpt.spec, data, classes, windows, threshold=threshold,
+                                    noise_seed=args.noise_seed))
+    result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
+              "reports": reports}
+    print(format_table(reports, classes))
+    if args.out:
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "real_metrics.json").write_text(json.dumps(result, indent=2))
+        (folder / "real_table.md").write_text(format_table(reports, classes) + "\n")
+        print(f"wrote {folder}/real_metrics.json, real_table.md")
+    return 0

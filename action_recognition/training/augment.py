@@ -1,0 +1,97 @@
+"""Pose-estimator noise for clean 2D skeletons (Kinect / motion capture projected to COCO-17).
+
+Real labelled skeletons show real motion but not what yolo11n-pose makes of a camera image. Training on
+them as they are would teach the model perfectly still, fully confident joints. `estimator_noise` adds
+what the synthetic generator's `observe_2d` models from measured YOLO output, in a form that works on any
+2D sample: per-frame jitter and slow drift relative to the person's height, lower and noisier scores,
+dropped joints and frames, left/right limb swaps, and a small random scale, shift and perspective tilt of
+the whole person. Applied to a sample (M, T, V, 2) + scores (M, T, V); coordinates stay in pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+NOISE_KEY = "augment_noise"  # a training sample with this key set gets `estimator_noise` on every draw
+
+# COCO-17 left/right limb joints that pose estimators swap on side views (elbows, wrists, knees, ankles).
+COCO_SWAP_PAIRS: tuple[tuple[int, int], ...] = ((7, 8), (9, 10), (13, 14), (15, 16))
+
+
+@dataclass(frozen=True)
+class NoiseConfig:
+    """Strength of each noise term (defaults: the range measured on yolo11n-pose, see data/synth/noise.py)."""
+
+    jitter: tuple[float, float] = (0.003, 0.010)  # white noise std per frame, share of person height
+    drift: tuple[float, float] = (0.002, 0.008)  # slow (8-frame) drift std, share of person height
+    score_range: tuple[float, float] = (0.55, 0.99)  # per-joint base score drawn from this range
+    joint_drop: float = 0.03  # share of joints missing (score 0, position 0) in a frame
+    frame_drop: float = 0.03  # share of frames where the detector misses the person
+    swap_prob: float = 0.2  # chance of a few frames of swapped left/right limbs
+    scale: tuple[float, float] = (0.7, 1.3)  # person size in the image relative to the source
+    tilt: float = 0.15  # perspective: up to this relative shrink of the bottom (or top) of the person
+
+
+def _height(kp: np.ndarray) -> float:
+    valid = np.abs(kp).sum(-1) > 0
+    if not valid.any():
+        return 1.0
+    ys = kp[..., 1][valid]
+    return float(max(np.percentile(ys, 98) - np.percentile(ys, 2), 1.0))
+
+
+def _smooth(rng: np.random.Generator, shape: tuple[int, ...], window: int) -> np.ndarray:
+    x = rng.normal(0, 1, (shape[0] + window, *shape[1:]))
+    c = np.cumsum(x, 0)
+    return (c[window:] - c[:-window]) / np.sqrt(window)
+
+
+def estimator_noise(sample: dict[str, Any], rng: np.random.Generator,
+                    cfg: NoiseConfig = NoiseConfig()) -> dict[str, Any]:
+    """A copy of a 2D sample as a pose estimator might have seen it (the input is not changed)."""
+    kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
+    if kp.shape[-1] != 2:
+        raise ValueError(f"estimator_noise needs 2D keypoints (M, T, V, 2), got {kp.shape}")
+    m, t, v, _ = kp.shape
+    h_img, w_img = sample.get("img_shape", (1080, 1920))
+    valid = np.abs(kp).sum(-1) > 0
+    score = np.array(sample.get("keypoint_score", np.ones((m, t, v))), dtype=np.float32, copy=True)
+    for p in range(m):
+        body = kp[p]
+        height = _height(body)
+        # whole-person geometry: scale about the centre, shift, perspective tilt of the vertical axis
+        centre = body[valid[p]].mean(0) if valid[p].any() else np.zeros(2, np.float32)
+        s = rng.uniform(*cfg.scale)
+        tilt = rng.uniform(-cfg.tilt, cfg.tilt)
+        rel = body - centre
+        widen = 1.0 + tilt * np.clip(rel[..., 1:2] / height, -1, 1)
+        rel = rel * np.concatenate([widen, np.ones_like(widen)], -1) * s
+        shift = rng.uniform(-0.1, 0.1, 2) * np.array([w_img, h_img])
+        body = rel + centre + shift
+        height *= s
+        # scores: a per-joint level plus frame-to-frame noise; noisier positions where scores are low
+        base = rng.uniform(*cfg.score_range, v)
+        sc = np.clip(base[None] + 0.08 * _smooth(rng, (t, v), 5) + 0.04 * rng.normal(0, 1, (t, v)), 0.05, 1.0)
+        white = rng.uniform(*cfg.jitter) * (1.0 + 1.5 * (1.0 - sc))[..., None]
+        drift = rng.uniform(*cfg.drift)
+        body = body + height * (white * rng.normal(0, 1, (t, v, 2)) + drift * _smooth(rng, (t, v, 2), 8))
+        if rng.random() < cfg.swap_prob:
+            start = int(rng.integers(0, t))
+            end = min(t, start + int(rng.integers(2, 9)))
+            for a, b in COCO_SWAP_PAIRS[:2] if rng.random() < 0.5 else COCO_SWAP_PAIRS[2:]:
+                if max(a, b) < v:
+                    body[start:end, [a, b]] = body[start:end, [b, a]]
+        dropped = rng.random((t, v)) < cfg.joint_drop
+        dropped |= (rng.random(t) < cfg.frame_drop)[:, None]
+        dropped |= ~valid[p]
+        body[..., 0] = np.clip(body[..., 0], 0, w_img - 1)
+        body[..., 1] = np.clip(body[..., 1], 0, h_img - 1)
+        kp[p] = np.where(dropped[..., None], 0.0, body)
+        score[p] = np.where(dropped, 0.0, sc * np.minimum(score[p] / 0.95, 1.0))
+    out = dict(sample)
+    out["keypoint"] = kp.astype(np.float32)
+    out["keypoint_score"] = score.astype(np.float32)
+    return out

@@ -1,0 +1,193 @@
+"""Accuracy of an action model on labelled real motion, as offline sequences and as online windows.
+
+Input: PYSKL files whose `classes` name the labels (such as ../shared/real_dev). A sample whose class
+name is one of the model's classes is "in set"; every other sample is "out of set" and should come out
+as unknown: the model's own `unknown` class (an internal class trained on other actions) or a top score
+below the threshold. Reported per data file and per class:
+- whole sequences, sampled to clip_len in test mode (what `action-recognition eval` does);
+- windows of W seconds every `stride_s`, each classified alone, as the action node sees a track (a
+  sequence shorter than W gives one window of all its frames).
+In-set top-1 counts a rejected in-set sample as wrong; the rejection rate is the share of out-of-set
+samples (or windows) that come out unknown.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from action_recognition.features import sample_to_clips
+from action_recognition.features.formatting import average_clips
+from action_recognition.model.spec import ModelSpec
+from action_recognition.training.augment import estimator_noise
+
+UNKNOWN = "unknown"
+OUT_OF_SET = -1
+
+
+@dataclass
+class LabelledSet:
+    """One file's samples with labels mapped to the model's classes (-1 = out of set)."""
+
+    name: str
+    samples: list[dict[str, Any]]
+    labels: np.ndarray  # model class index, or -1
+    source_labels: list[str]
+    fps: float
+
+
+@dataclass
+class Prediction:
+    probs: np.ndarray  # (N, K)
+    labels: np.ndarray  # (N,) model class index or -1
+    source_labels: list[str] = field(default_factory=list)
+
+
+def map_to_model(file_classes: Sequence[str], model_classes: Sequence[str]) -> dict[int, int]:
+    """File label -> model class index; labels whose names the model lacks (or 'unknown') map to -1."""
+    index = {name: i for i, name in enumerate(model_classes) if name != UNKNOWN}
+    return {i: index.get(name, OUT_OF_SET) for i, name in enumerate(file_classes)}
+
+
+def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | None = None) -> LabelledSet:
+    """A PYSKL file (with `classes`) -> its samples and their labels in the model's class order."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        data = pickle.load(fh)
+    classes = data.get("classes")
+    if not classes:
+        raise ValueError(f"{path}: the file names no `classes`; out-of-set samples cannot be told apart")
+    mapping = map_to_model(classes, model_classes)
+    samples = data["annotations"]
+    if split is not None:
+        wanted = set(data["split"][split])
+        samples = [s for s in samples if s["frame_dir"] in wanted]
+    labels = np.array([mapping[int(s["label"])] for s in samples], dtype=np.int64)
+    names = [str(s.get("source_label", classes[int(s["label"])])) for s in samples]
+    fps = float(np.median([float(s.get("fps", 30.0)) for s in samples])) if samples else 30.0
+    return LabelledSet(path.stem, list(samples), labels, names, fps)
+
+
+def windows_of(sample: dict[str, Any], length: int, stride: int) -> list[dict[str, Any]]:
+    """Consecutive-frame windows of `length` every `stride` frames (the whole sample if shorter)."""
+    total = int(sample["keypoint"].shape[1])
+    starts = [0] if total <= length else list(range(0, total - length + 1, stride))
+    out = []
+    for s in starts:
+        w = dict(sample)
+        w["keypoint"] = sample["keypoint"][:, s:s + length]
+        if sample.get("keypoint_score") is not None:
+            w["keypoint_score"] = sample["keypoint_score"][:, s:s + length]
+        w["total_frames"] = int(w["keypoint"].shape[1])
+        out.append(w)
+    return out
+
+
+def predict(model: torch.nn.Module, spec: ModelSpec, samples: Sequence[dict[str, Any]],
+            batch_size: int = 32) -> np.ndarray:
+    """Class probabilities (N, K) of samples, one test-mode clip each (as the online recognizer)."""
+    layout = spec.skeleton()
+    single = spec if spec.num_clips == 1 else ModelSpec(**{**spec.to_dict(), "num_clips": 1})
+    out = []
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(samples), batch_size):
+            clips = np.concatenate([sample_to_clips(s, single, test_mode=True, layout=layout)
+                                    for s in samples[start:start + batch_size]])
+            logits = model(torch.from_numpy(np.ascontiguousarray(clips, dtype=np.float32))).numpy()
+            out.append(average_clips(logits, 1))
+    return np.concatenate(out) if out else np.zeros((0, spec.num_classes))
+
+
+def rejected(probs: np.ndarray, classes: Sequence[str], threshold: float) -> np.ndarray:
+    """Which outputs a node publishes as unknown: the `unknown` class on top, or a top score below
+    the threshold."""
+    top = probs.argmax(1)
+    unknown = np.array([classes[i] == UNKNOWN for i in top], dtype=bool)
+    return unknown | (probs.max(1) < threshold)
+
+
+def summarise(pred: Prediction, classes: Sequence[str], threshold: float) -> dict[str, Any]:
+    """In-set top-1 (rejections count as wrong), per-class accuracy and out-of-set rejection."""
+    top = pred.probs.argmax(1)
+    rej = rejected(pred.probs, classes, threshold)
+    inset = pred.labels >= 0
+    correct = (top == pred.labels) & ~rej & inset
+    per_class = {}
+    for k, name in enumerate(classes):
+        mask = pred.labels == k
+        if mask.any():
+            per_class[name] = {"n": int(mask.sum()), "acc": float(correct[mask].mean())}
+    out: dict[str, Any] = {"in_set": int(inset.sum()), "out_of_set": int((~inset).sum())}
+    if inset.any():
+        out["top1"] = float(correct[inset].mean())
+        out["mean_class_acc"] = float(np.mean([v["acc"] for v in per_class.values()]))
+        out["in_set_rejected"] = float(rej[inset].mean())
+        out["per_class"] = per_class
+    if (~inset).any():
+        out["rejection"] = float(rej[~inset].mean())
+        names = np.array(pred.source_labels, dtype=object)[~inset] if pred.source_labels else None
+        if names is not None:
+            wrong = names[~rej[~inset]]
+            taken = top[~inset][~rej[~inset]]
+            out["out_of_set_read_as"] = _count(classes[i] for i in taken)
+            out["out_of_set_not_rejected"] = _count(wrong)
+    return out
+
+
+def _count(items: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[str(item)] = counts.get(str(item), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, classes: Sequence[str],
+                 windows_s: Sequence[float] = (2.0, 3.0), stride_s: float = 0.5, threshold: float = 0.0,
+                 noise_seed: int | None = None) -> dict[str, Any]:
+    """Whole-sequence and windowed results of one labelled set (optionally with estimator noise)."""
+    samples = data.samples
+    if noise_seed is not None:
+        rng = np.random.default_rng(noise_seed)
+        samples = [estimator_noise(s, rng) for s in samples]
+    report: dict[str, Any] = {"file": data.name, "sequences": len(samples), "fps": data.fps}
+    whole = Prediction(predict(model, spec, samples), data.labels, data.source_labels)
+    report["whole"] = summarise(whole, classes, threshold)
+    for seconds in windows_s:
+        length = max(1, round(seconds * data.fps))
+        stride = max(1, round(stride_s * data.fps))
+        wins, labels, names = [], [], []
+        for sample, label, name in zip(samples, data.labels, data.source_labels, strict=True):
+            for w in windows_of(sample, length, stride):
+                wins.append(w)
+                labels.append(label)
+                names.append(name)
+        pred = Prediction(predict(model, spec, wins), np.array(labels, dtype=np.int64), names)
+        report[f"window_{seconds:g}s"] = {"windows": len(wins), **summarise(pred, classes, threshold)}
+    return report
+
+
+def format_table(reports: Sequence[dict[str, Any]], classes: Sequence[str]) -> str:
+    """Markdown: one row per (file, view) with top-1, sit/stand, per-class accuracy and rejection."""
+    shown = [c for c in classes if c != UNKNOWN]
+    short = [c.split(" (")[0] for c in shown]
+    head = "| data | view | n | top-1 | mean class | " + " | ".join(short) + " | out-of-set rejected |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for rep in reports:
+        for view in [k for k in rep if k == "whole" or k.startswith("window_")]:
+            r = rep[view]
+            pc = r.get("per_class", {})
+            cells = [f"{pc[c]['acc'] * 100:.0f} ({pc[c]['n']})" if c in pc else "-" for c in shown]
+            top1 = f"{r['top1'] * 100:.1f} %" if "top1" in r else "-"
+            mca = f"{r['mean_class_acc'] * 100:.1f} %" if "mean_class_acc" in r else "-"
+            rej = f"{r['rejection'] * 100:.1f} % ({r['out_of_set']})" if "rejection" in r else "-"
+            n = r.get("windows", rep["sequences"])
+            lines.append(f"| {rep['file']} | {view} | {n} | {top1} | {mca} | " + " | ".join(cells)
+                         + f" | {rej} |")
+    return "\n".join(lines)
