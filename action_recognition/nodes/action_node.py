@@ -111,7 +111,8 @@ def skeletons_to_frames(msg: SkeletonArray, with_z: bool) -> list[PersonFrame]:
     return frames
 
 
-def result_to_msg(r: ActionResult) -> Action:
+def result_to_msg(r: ActionResult, bbox: list[float] | None = None) -> Action:
+    """`bbox`: x1, y1, x2, y2 of the track's newest skeleton (zeros when unknown)."""
     return Action(
         track_id=r.track_id,
         class_id=r.class_id,
@@ -121,6 +122,7 @@ def result_to_msg(r: ActionResult) -> Action:
         window_start=ns_to_stamp(r.window_start_ns),
         window_end=ns_to_stamp(r.window_end_ns),
         num_frames=r.num_frames,
+        bbox=bbox if bbox is not None else [0.0] * 4,
     )
 
 
@@ -155,6 +157,7 @@ class ActionNode(ManagedNode):
         self._image_size = (0, 0)  # (width, height) of the newest message
         self._diag_last = (0, 0, 0)  # received, dropped, skipped at the last diagnostics
         self._received_at: OrderedDict[int, float] = OrderedDict()  # frame stamp -> monotonic receipt
+        self._boxes: OrderedDict[int, list[float]] = OrderedDict()  # track id -> newest skeleton's bbox
         self._new_frames = False
         self._running = True
 
@@ -240,6 +243,11 @@ class ActionNode(ManagedNode):
                 self._received_at[stamp] = received
                 while len(self._received_at) > 256:
                     self._received_at.popitem(last=False)
+                for sk in msg.skeletons:  # Action.bbox: where the person is now
+                    self._boxes[int(sk.track_id)] = [float(c) for c in sk.bbox]
+                    self._boxes.move_to_end(int(sk.track_id))
+                while len(self._boxes) > 4 * self.recognizer.config.max_tracks:
+                    self._boxes.popitem(last=False)
                 self._new_frames = True
                 self._lock.notify()
         self._report(stamp, stats)
@@ -320,7 +328,9 @@ class ActionNode(ManagedNode):
             self._worker = None
 
     def _publish(self, results: list[ActionResult], newest_ns: int) -> None:
-        out = ActionArray(actions=[result_to_msg(r) for r in results])
+        with self._lock:
+            boxes = [self._boxes.get(r.track_id) for r in results]
+        out = ActionArray(actions=[result_to_msg(r, b) for r, b in zip(results, boxes, strict=True)])
         out.header.stamp = ns_to_stamp(newest_ns)
         out.header.frame_id = self._frame_id
         with self._lock:  # stop() clears _running under this lock: nothing is published after it
