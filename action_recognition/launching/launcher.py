@@ -6,11 +6,18 @@ environment. Each output line is prefixed with the node's name. Ctrl-C or SIGTER
 (SIGINT, then SIGTERM, then SIGKILL after timeouts) and returns 0 if they stopped cleanly; a node
 that exits by itself stops all the others and makes the status non-zero (except a node whose exit
 ends the launch, such as the demo recorder, whose status is returned).
+
+Nodes never outlive the launcher, even when it is killed with SIGKILL: on Linux each node asks the
+kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG), and everywhere a small reaper process
+(`reaper.py`) sees the launcher's pipe close, escalates to SIGKILL after 2 s and removes the temp
+folder with the parameter files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -18,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,6 +37,32 @@ from action_recognition.launching.description import DONE_IF_CLEAN, END, LaunchP
 # Exit statuses of a node that stopped because we asked it to (a KeyboardInterrupt that escaped
 # during imports makes Python re-raise SIGINT, hence the negative values).
 _STOPPED_CLEANLY = {0, -signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGINT, 128 + signal.SIGTERM}
+
+
+_REAPER = Path(__file__).with_name("reaper.py")
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A preexec function asking Linux for SIGTERM when the launcher dies; None elsewhere.
+
+    Resolved before fork: the child runs only the prctl call (no imports, no allocation that could
+    deadlock on a lock another launcher thread held at fork time).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig, sigterm = 1, int(signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, sigterm, 0, 0, 0)
+        if os.getppid() != parent:  # the launcher died before prctl took effect
+            os._exit(1)
+
+    return hook
 
 
 @dataclass(frozen=True)
@@ -65,8 +99,10 @@ class Launcher:
     """Run prepared nodes until a stop signal, the end node's exit, or a node's death."""
 
     def __init__(self, nodes: list[PreparedNode], out: IO[str] | None = None, stop_timeout: float = 10.0,
-                 term_timeout: float = 5.0) -> None:
+                 term_timeout: float = 5.0, temp_folder: Path | None = None) -> None:
         self.nodes = nodes
+        self.temp_folder = temp_folder
+        self._reaper: subprocess.Popen | None = None
         self.out = out or sys.stdout
         self.stop_timeout = stop_timeout
         self.term_timeout = term_timeout
@@ -95,14 +131,40 @@ class Launcher:
         if self._signals_seen > 1:  # impatient second Ctrl-C: do not wait for graceful shutdowns
             self.stop_timeout = min(self.stop_timeout, 0.5)
 
+    def _start_reaper(self) -> None:
+        # -S: no site, so no venv bootstrap re-exec and no imports beyond the stdlib.
+        argv = [sys.executable, "-S", str(_REAPER), str(self.temp_folder or "")]
+        self._reaper = subprocess.Popen(argv, stdin=subprocess.PIPE, text=True, bufsize=1,
+                                        start_new_session=True)
+
+    def _tell_reaper(self, line: str) -> None:
+        if self._reaper is not None and self._reaper.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._reaper.stdin.write(line + "\n")
+                self._reaper.stdin.flush()
+
+    def _stop_reaper(self) -> None:
+        """Our own stop path ran: the reaper exits without touching anything."""
+        if self._reaper is None:
+            return
+        self._tell_reaper("done")
+        with contextlib.suppress(OSError, ValueError):
+            self._reaper.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._reaper.wait(timeout=2.0)
+
     def start(self) -> None:
+        self._start_reaper()
+        die_with_parent = _die_with_parent_hook()
         for p in self.nodes:
             # Own session: a terminal's Ctrl-C reaches only the launcher, which forwards exactly one
             # SIGINT; with a shared group every node would get it twice.
             proc = subprocess.Popen(
                 p.argv, env=p.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1, start_new_session=True,
+                preexec_fn=die_with_parent,
             )
+            self._tell_reaper(f"pid {proc.pid}")
             self._procs[p.node.name] = proc
             self.say(f"started {p.node.name} (pid {proc.pid}): {' '.join(p.argv[1:3])}")
             args = (p.node.name, proc.stdout, p.node.prefix_output)
@@ -120,6 +182,7 @@ class Launcher:
             return self._supervise()
         finally:
             self._stop_all()
+            self._stop_reaper()
             for reader in self._readers:
                 reader.join(timeout=2.0)
             for s, h in handlers.items():
@@ -185,7 +248,7 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
 def launch(plan: LaunchPlan, out: IO[str] | None = None) -> int:
     """Run `plan` in the foreground; the exit status of `action-recognition launch`."""
     with tempfile.TemporaryDirectory(prefix=f"ar-launch-{plan.name}-") as tmp:
-        launcher = Launcher(prepare(plan, Path(tmp)), out)
+        launcher = Launcher(prepare(plan, Path(tmp)), out, temp_folder=Path(tmp))
         started = time.monotonic()
         rc = launcher.run()
         launcher.say(f"{plan.name} ended after {time.monotonic() - started:.1f} s with exit status {rc}")

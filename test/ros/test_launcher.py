@@ -82,7 +82,7 @@ def test_signal_stops_all_nodes_cleanly(sig, pipeline, model_path, tmp_path) -> 
     extra = ["imgsz:=320"] if pipeline == "pipeline" else []
     run = Launch(tmp_path, pipeline, f"namespace:={ns}", f"action_model:={model_path}", *extra)
     try:
-        run.wait_for(r"^\[action_node\] .*model .* on /" + ns + "/skeletons", 120)
+        run.wait_for(r"^\[action_node\] .*subscribed to /" + ns + "/skeletons", 120)
         if pipeline == "pipeline":
             run.wait_for(r"^\[pose_node\] .*subscribed to /" + ns + "/image", 120)
         pids = run.pids()
@@ -128,3 +128,30 @@ def test_bad_argument_is_refused_before_anything_starts(tmp_path) -> None:
     run = Launch(tmp_path, "pipeline", "qos:=fast")
     assert run.finish(60) == 2
     assert not run.pids() and any("expected one of" in line for line in run.lines)
+
+
+def _params_folder(pid: int) -> Path:
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return Path(argv[argv.index(b"--params-file") + 1].decode()).parent
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads node command lines from /proc")
+def test_sigkilled_launcher_takes_its_nodes_and_temp_folder_along(model_path, tmp_path) -> None:
+    """SIGKILL gives the launcher no chance to stop anything: its nodes used to live on as orphans
+    (about 2 GB, still publishing) with the parameter folder left in /tmp."""
+    ns = f"launch_kill9_{os.getpid()}"
+    run = Launch(tmp_path, "action", f"namespace:={ns}", f"action_model:={model_path}")
+    try:
+        run.wait_for(r"^\[action_node\] .*subscribed to /" + ns + "/skeletons", 120)
+        pids = run.pids()
+        folder = _params_folder(pids["action_node"])
+        assert folder.is_dir()
+        run.proc.kill()
+        run.proc.wait(30)
+        end = time.monotonic() + 30  # a bound for a loaded machine, not a speed check
+        while time.monotonic() < end and (any(alive(p) for p in pids.values()) or folder.exists()):
+            time.sleep(0.1)
+        assert not any(alive(p) for p in pids.values()), "a node outlived its SIGKILLed launcher"
+        assert not folder.exists(), f"{folder} left behind"
+    finally:
+        run.kill_all()
