@@ -168,8 +168,12 @@ def _action_arguments() -> tuple[Argument, ...]:
     )
 
 
+_ANNOTATE = Argument("annotate", "false", "also start the annotator: 'annotated_image' shows each person's "
+                     "skeleton, box and current action label (a live view): true or false")
+
+
 def pipeline_arguments() -> tuple[Argument, ...]:
-    return (*_pose_arguments(), *_action_arguments())
+    return (*_pose_arguments(), *_action_arguments(), _ANNOTATE)
 
 
 def pose_arguments() -> tuple[Argument, ...]:
@@ -203,6 +207,7 @@ def demo_arguments() -> tuple[Argument, ...]:
         Argument("max_frames", "0", "stop the video after this many frames; 0 = the whole file"),
         *pose,
         *_action_arguments(),
+        _ANNOTATE,
     )
 
 
@@ -232,13 +237,23 @@ def _action_node(a: dict[str, str], remappings: tuple[tuple[str, str], ...] = ()
                       _namespace(a["namespace"]), params, remappings)
 
 
+def _annotator(a: dict[str, str], remappings: tuple[tuple[str, str], ...]) -> list[NodeLaunch]:
+    """The annotator node when `annotate:=true` (image + skeletons + actions -> annotated_image)."""
+    if not _typed({"annotate": False}, "annotate", a["annotate"], "annotate"):
+        return []
+    sim_time = _typed({"use_sim_time": False}, "use_sim_time", a["use_sim_time"], "use_sim_time")
+    return [NodeLaunch("annotator", "annotator", f"{PACKAGE}.nodes.annotator_node",
+                       _namespace(a["namespace"]), {"use_sim_time": sim_time}, remappings)]
+
+
 def _remap(topic: str, value: str) -> tuple[tuple[str, str], ...]:
     return () if value == topic else ((topic, value),)
 
 
 def pipeline_nodes(a: dict[str, str]) -> list[NodeLaunch]:
     # pose -> skeletons -> action: both relative, so they meet in the namespace without remapping.
-    return [_pose_node(a, _remap("image", a["image"])), _action_node(a)]
+    image = _remap("image", a["image"])
+    return [_pose_node(a, image), _action_node(a), *_annotator(a, image)]
 
 
 def pose_nodes(a: dict[str, str]) -> list[NodeLaunch]:
@@ -271,6 +286,7 @@ def demo_nodes(a: dict[str, str]) -> list[NodeLaunch]:
                    source_params, on_exit=DONE_IF_CLEAN),
         _pose_node(a, ()),
         _action_node(a),
+        *_annotator(a, ()),
         NodeLaunch("demo_recorder", "demo_recorder", f"{PACKAGE}.launching.demo_recorder", ns,
                    recorder_params, on_exit=END, prefix_output=False),
     ]
