@@ -22,7 +22,7 @@ def _make(args: argparse.Namespace) -> int:
             from action_recognition.data.format import DatasetError, load_dataset, split_samples
 
             try:
-                data = load_dataset(args.dataset)
+                data = load_dataset(args.dataset, unsafe_pickle=args.unsafe_pickle)
                 samples = split_samples(data, args.split)
             except DatasetError as exc:
                 print(f"error: {exc}", file=sys.stderr)
@@ -193,6 +193,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     # Equal to bag.make.DEFAULT_STORAGE (not imported here: it pulls in rosbags before --help).
     make.add_argument("--storage", choices=("mcap", "sqlite3"), default="mcap",
                       help="rosbag2 storage (default mcap, rosbag2's default since Iron)")
+    make.add_argument("--unsafe-pickle", action="store_true",
+                      help="load any pickle as --dataset (pickles run code: trusted files only)")
     make.add_argument("--split", default="test", help="data set split to use (default test)")
     make.add_argument("--limit", type=int, default=0, help="first N samples only")
     make.add_argument("--gap", type=float, default=3.0, help="seconds between samples (> track_timeout)")

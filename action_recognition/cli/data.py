@@ -93,7 +93,7 @@ def _info(args: argparse.Namespace) -> int:
     from action_recognition.data.info import dataset_stats, draw_strips, format_stats
 
     try:
-        data = load_dataset(args.file)
+        data = load_dataset(args.file, unsafe_pickle=args.unsafe_pickle)
     except (DatasetError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -159,4 +159,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=6, help="rows in the PNG")
     p.add_argument("--frames", type=int, default=8, help="skeletons per row")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.add_argument("--unsafe-pickle", action="store_true",
+                   help="load any pickle, not only plain data (pickles run code: trusted files only)")
     p.set_defaults(func=_info)

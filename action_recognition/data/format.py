@@ -5,6 +5,11 @@ Each sample holds ``frame_dir`` (str), ``label`` (int), ``total_frames`` (int), 
 and, for 2D data, ``keypoint_score`` (M, T, V), ``img_shape`` and ``original_shape`` (height, width). PYSKL's
 own files (such as ntu60_hrnet.pkl or ntu60_3danno.pkl) load unchanged. This package may add top-level keys
 PYSKL ignores: ``classes`` (label names, index = label) and ``layout`` (skeleton layout name).
+
+Pickles are code: a pickle can name any function to call while it is read. `load_dataset` therefore
+reads with a restricted unpickler (`safe_pickle`: numpy arrays, dtypes, scalars and builtin
+containers only) and refuses anything else before calling it; `unsafe_pickle=True` (CLI:
+`--unsafe-pickle`) is plain `pickle.load`, for files whose origin you trust.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from action_recognition.data import safe_pickle
 
 REQUIRED_SAMPLE_KEYS: tuple[str, ...] = ("frame_dir", "label", "total_frames", "keypoint")
 
@@ -113,12 +120,20 @@ def validate_dataset(data: Mapping[str, Any]) -> None:
             )
 
 
-def load_dataset(path: str | Path, validate: bool = True) -> dict[str, Any]:
-    """Load a PYSKL pickle; with validate, raise DatasetError naming the first bad sample."""
+def load_dataset(path: str | Path, validate: bool = True, unsafe_pickle: bool = False) -> dict[str, Any]:
+    """Load a PYSKL pickle; with validate, raise DatasetError naming the first bad sample.
+
+    Only plain data is unpickled unless `unsafe_pickle` (see the module docstring).
+    """
     path = Path(path)
     try:
         with path.open("rb") as f:
-            data = pickle.load(f)
+            data = safe_pickle.load(f, unsafe=unsafe_pickle)
+    except safe_pickle.UnsafePickleError as exc:
+        raise DatasetError(
+            f"{path}: {exc}; if you trust the file's origin, load it with --unsafe-pickle "
+            "(unsafe_pickle=True)"
+        ) from None
     except (pickle.UnpicklingError, EOFError) as exc:
         raise DatasetError(f"{path}: not a readable pickle ({exc})") from exc
     if validate:
