@@ -122,3 +122,17 @@ def test_bad_input_is_reported(model_path, tmp_path) -> None:
         cwd=tmp_path,
     )
     assert run.returncode == 1 and "not found" in run.stdout
+
+
+@pytest.mark.parametrize("name", ["truncated.pth", "random.pth", "corrupt.onnx", "foreign.onnx"])
+def test_bad_model_file_is_one_line(model_path, tmp_path, name) -> None:
+    """A cut .pth or a corrupt/foreign .onnx used to end the tool in a traceback."""
+    from bad_model_files import bad_model_files
+
+    bad = bad_model_files(tmp_path / "models", model_path)[name]
+    run = video_tool(str(demo_video()), str(tmp_path / "o.mp4"), "--action-model", str(bad), "--no-progress",
+                     "--max-frames", "2", cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    lines = [line for line in run.stdout.splitlines() if line.startswith("action-recognition video:")]
+    assert len(lines) == 1 and name in lines[0], run.stdout

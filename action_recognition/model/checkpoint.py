@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,15 +33,34 @@ class Checkpoint(NamedTuple):
 
 
 def read_checkpoint_file(path: str | os.PathLike, trusted: bool = False) -> dict:
-    """The raw dict of a .pth file; only plain data unless `trusted` (full pickle) is set."""
+    """The raw dict of a .pth file; only plain data unless `trusted` (full pickle) is set.
+
+    Every way a file can be unusable (missing, truncated, random bytes, Python objects that would
+    need code to load) is one CheckpointError line saying what to do.
+    """
     try:
         return torch.load(os.fspath(path), map_location="cpu", weights_only=not trusted)
-    except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"{path}: holds objects beyond tensors and plain data ({exc.__class__.__name__}); if you trust "
-            "the file, load it with trusted=True") from None
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such checkpoint file") from None
+    except pickle.UnpicklingError as exc:
+        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        if refused is None:  # torch's weights-only reader also says "weights only" for plain junk
+            raise CheckpointError(_unreadable(path, "not a PyTorch checkpoint")) from None
+        raise CheckpointError(
+            f"{path}: stores a Python object ({refused[1]}) besides the weights; loading it could run code, "
+            "so only tensors and plain data are read. If you trust the file, keep just its weights: "
+            f"python -c \"import torch; c = torch.load('{path}', weights_only=False); "
+            f"torch.save({{'state_dict': c['state_dict']}}, 'weights.pth')\" and use weights.pth"
+        ) from None
+    except (RuntimeError, OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
+        # torch's zip reader raises OSError/RuntimeError on a cut file, the pickle reader EOFError
+        raise CheckpointError(_unreadable(path, f"truncated or corrupt ({type(exc).__name__})")) from None
+
+
+def _unreadable(path: str | os.PathLike, what: str) -> str:
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    return (f"{path}: {what}; cannot read it as a .pth ({size} bytes). Copy the file again "
+            "(a download may have been cut short) or train one with `action-recognition train`")
 
 
 def extract_state_dict(raw: Any, source: str = "<checkpoint>") -> dict[str, torch.Tensor]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from action_recognition import paths
-from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend
+from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend, spec_from_metadata
 from action_recognition.model.spec import ModelSpec
 
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -75,12 +75,7 @@ def load_action_model(
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
     if path.suffix.lower() == ".onnx":
-        runtime: InferenceBackend = OnnxRuntimeBackend(path, threads=threads)
-        if runtime.spec is None:
-            raise ModelSourceError(
-                f"{path}: ONNX file without our model spec metadata; "
-                "export it with `action-recognition export`"
-            )
+        runtime: InferenceBackend = _onnx_backend(path, threads)
     elif backend == "onnxruntime" or (backend == "auto" and device == "cpu"):
         runtime = OnnxRuntimeBackend(cached_onnx(path, layout), threads=threads)
     else:
@@ -101,6 +96,35 @@ def load_action_model(
             "use the label file the model was trained with"
         )
     return ActionModel(runtime, spec, list(names), path)
+
+
+def _onnx_backend(path: Path, threads: int | None) -> InferenceBackend:
+    """ONNX Runtime on a user's .onnx; an unusable file is one ModelSourceError line, not a traceback."""
+    try:
+        runtime = OnnxRuntimeBackend(path, threads=threads)
+    except Exception as exc:  # onnxruntime raises its own pybind classes (InvalidProtobuf, Fail, ...)
+        raise ModelSourceError(_onnx_problem(path, exc)) from None
+    if runtime.spec is None:
+        raise ModelSourceError(_NO_SPEC.format(path=path))
+    return runtime
+
+
+_NO_SPEC = ("{path}: ONNX file without our model spec metadata (layout, classes, window); export the "
+            "checkpoint with `action-recognition export`, or use the .pth itself")
+
+
+def _onnx_problem(path: Path, exc: Exception) -> str:
+    """Why OnnxRuntimeBackend failed: an unreadable file, or a readable one that is not our export."""
+    import onnxruntime as ort
+
+    try:
+        session = ort.InferenceSession(os.fspath(path), providers=["CPUExecutionProvider"])
+    except Exception as read_exc:  # see above
+        first = str(read_exc).strip().splitlines()[0] if str(read_exc).strip() else type(read_exc).__name__
+        return f"{path}: not a readable ONNX model, corrupt or truncated ({first})"
+    if spec_from_metadata(session.get_modelmeta().custom_metadata_map) is None:
+        return _NO_SPEC.format(path=path)  # a foreign model fails the shape reads before the spec check
+    return f"{path}: not an ST-GCN++ export ({type(exc).__name__}: {exc})"
 
 
 def _load_checkpoint(path: Path, layout: str | None):  # -> Checkpoint (imports torch)

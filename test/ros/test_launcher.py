@@ -124,6 +124,23 @@ def test_node_failing_at_start_fails_the_launch(tmp_path) -> None:
         run.kill_all()
 
 
+@pytest.mark.parametrize(("name", "expected"), [("truncated.pth", "truncated or corrupt"),
+                                              ("corrupt.onnx", "not a readable ONNX model")])
+def test_bad_model_file_fails_the_launch_with_one_line(model_path, tmp_path, name, expected) -> None:
+    """These files used to end the action node in a traceback; now its one error line, exit 1."""
+    from bad_model_files import bad_model_files
+
+    bad = bad_model_files(tmp_path / "models", model_path)[name]
+    run = Launch(tmp_path, "action", f"namespace:=launch_badfile_{os.getpid()}", f"action_model:={bad}")
+    try:
+        assert run.finish(120) == 1
+        errors = [line for line in run.lines if line.startswith("[action_node] ") and expected in line]
+        assert len(errors) == 1 and name in errors[0], "".join(run.lines)
+        assert not any("Traceback" in line for line in run.lines), "".join(run.lines)
+    finally:
+        run.kill_all()
+
+
 def test_bad_argument_is_refused_before_anything_starts(tmp_path) -> None:
     run = Launch(tmp_path, "pipeline", "qos:=fast")
     assert run.finish(60) == 2
