@@ -176,9 +176,11 @@ class ActionNode(ManagedNode):
         )
         self.get_logger().info(
             f"model {model.path} ({len(model.labels)} classes, layout {self.layout.name}, clip_len "
-            f"{self.spec.clip_len}, backend {type(model.backend).__name__}); window {c.window}, min_frames "
-            f"{c.min_frames}, "
-            + (f"period {period} s" if period > 0 else f"stride {c.stride}")
+            f"{self.spec.clip_len}, backend {type(model.backend).__name__}); tracks resampled to "
+            f"{c.fps:g} fps; "
+            f"window {c.window / c.fps:.2f} s ({c.window} frames), first label after "
+            f"{c.min_frames / c.fps:.2f} s, "
+            + (f"period {period} s" if period > 0 else f"stride {c.stride / c.fps:.3f} s ({c.stride} frames)")
         )
 
     def _open_input(self) -> None:
@@ -271,7 +273,7 @@ class ActionNode(ManagedNode):
             s.clock_jumps += 1
             log.warning(f"message stamps jumped by {stats.clock_jump_ns / 1e9:+.3f} s (bag loop restart, "
                         f"sim-time reset or clock change): {len(stats.restarted_tracks)} track window(s) "
-                        "restart; input goes on", throttle_duration_sec=1.0)
+                        "restart; input goes on")  # each one: rare, and worth a line
         if stats.image_size_invalid:
             s.image_size_fallback += 1
             log.warning(f"image size {self._image_size} does not fit the skeletons (0, over "

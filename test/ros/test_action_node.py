@@ -20,6 +20,11 @@ from ros_client import Client, start_node, stop
 LABELS = ["sit", "stand", "walk"]
 
 
+def frames(window: int, min_frames: int, stride: int) -> tuple[str, str, str]:
+    """Window parameters (seconds) as frames of the 30 fps stream the client sends (the model's rate)."""
+    return f"window_s:={window / 30}", f"min_window_s:={min_frames / 30}", f"stride_s:={stride / 30}"
+
+
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:
     # Random weights: these tests check behaviour, not which label is right.
@@ -61,7 +66,7 @@ def running(model_path, tmp_path):
 
 
 def test_labels_per_track_with_windows_and_label_map(running) -> None:
-    proc, client = running("window:=16", "min_frames:=8", "stride:=4")
+    proc, client = running(*frames(16, 8, 4))
     (label_map,) = client.label_maps
     assert list(label_map.labels) == LABELS and label_map.layout == "coco"
     # Bursts of `stride` frames, each sent once the previous round is out: the inference thread may
@@ -82,20 +87,21 @@ def test_labels_per_track_with_windows_and_label_map(running) -> None:
         last = acts[-1]
         end = last.window_end.sec * 10**9 + last.window_end.nanosec
         start = last.window_start.sec * 10**9 + last.window_start.nanosec
-        assert end == 19 * 33_333_333 and start == 4 * 33_333_333
+        assert end == 19 * 33_333_333  # the newest input stamp
+        assert start == 4 * 10**9 // 30  # the window's first frame on the model's 30 fps grid
     # Both tracks of a round come in one ActionArray: one batched forward per round.
     assert all(len(arr.actions) == 2 for arr in client.actions)
     assert proc.poll() is None
 
 
 def test_bad_input_is_dropped_and_counted_without_stopping(running) -> None:
-    proc, client = running("window:=16", "min_frames:=4", "stride:=4", "score_threshold:=0.99")
+    proc, client = running(*frames(16, 4, 4), "score_threshold:=0.99")
     for f in range(4):
         bad = person(1, f)
         bad[2, 0] = np.nan  # NaN joint: becomes a missing joint
         client.send(f, {1: bad, 2: person(2, f, joints=25)})  # track 2 has the wrong joint count
     assert client.spin_until(lambda: len(client.actions_for(1)) == 1, 20)
-    client.send(2, {1: person(1, 2)})  # out of order
+    client.send(2, {1: person(1, 2)})  # out of order: held, then dropped as the stream goes on
     client.send(3, {1: person(1, 3)})  # duplicate stamp
     client.send(10, {})  # nobody: an empty ActionArray
     assert client.spin_until(lambda: any(not arr.actions for arr in client.actions), 20)
@@ -105,17 +111,18 @@ def test_bad_input_is_dropped_and_counted_without_stopping(running) -> None:
     assert client.actions_for(2) == []
     assert proc.poll() is None
     out = stop(proc)
-    assert "without 17 joints" in out and "not newer than the last one" in out and "NaN/inf" in out
+    assert "without 17 joints" in out and "the same stamp as the last one" in out and "NaN/inf" in out
+    assert "broke the run of stamps" in out
 
 
-def test_layout_mismatch_is_reported_once_and_nothing_is_inferred(running) -> None:
-    proc, client = running("window:=8", "min_frames:=2", "stride:=1")
+def test_layout_mismatch_is_skipped_and_logged_without_flooding(running) -> None:
+    proc, client = running(*frames(8, 2, 1))
     for f in range(6):
         client.send(f, {1: person(1, f, joints=25)}, layout="nturgb+d")
     client.spin_until(lambda: False, 2.0)
     assert client.actions == [] and proc.poll() is None
     out = stop(proc)
-    assert out.count("layout 'nturgb+d' but the model expects 'coco'") == 1
+    assert out.count("skipped skeletons with layout 'nturgb+d': the model expects 'coco'") == 1  # throttled
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,8 @@ def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
     model = load_action_model(None)
     longest = max(s["total_frames"] for s in sequences)
     # Frames go out in bursts much faster than a camera's: a deep input queue keeps every one.
-    params = [f"window:={longest}", "min_frames:=1", "stride:=1", "qos_depth:=1000"]
+    # Frames go at 30 fps stamps (the model's rate): the node's resampling keeps them as they are.
+    params = [f"window_s:={longest / 30}", f"min_window_s:={1 / 30}", "stride_s:=0.0", "qos_depth:=1000"]
     ns = f"/default_model_{os.getpid()}"
     proc = start_node(ns, *params, cwd=tmp_path)
     client = Client(ns)
@@ -44,7 +45,7 @@ def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
             model.backend,
             model.spec,
             model.labels,
-            RecognizerConfig(window=longest, min_frames=1, stride=10**6),
+            RecognizerConfig(window_s=longest / 30, min_window_s=1 / 30, stride_s=3000.0),
         )
         start_ns = 0
         expected, received, truth = {}, {}, {}
