@@ -28,7 +28,7 @@ from action_recognition.model import ModelSpec, build_model, save_checkpoint
 from action_recognition.recognition import ActionRecognizer, PersonFrame, RecognizerConfig, load_action_model
 
 HZ = 30.0
-STRIDE = 5
+STRIDE = 5  # frames of the 30 Hz input (passed as seconds: stride_s)
 
 
 def bench_model(path: str | None) -> Path:
@@ -50,7 +50,7 @@ def person(tid: int, frame: int) -> PersonFrame:
 
 def bench_core(model_path: Path, n_tracks: int, seconds: float) -> dict[str, float]:
     model = load_action_model(model_path, threads=1)
-    rec = ActionRecognizer(model.backend, model.spec, model.labels, RecognizerConfig(stride=STRIDE))
+    rec = ActionRecognizer(model.backend, model.spec, model.labels, RecognizerConfig(stride_s=STRIDE / 30))
     frames = int(seconds * HZ)
     # Fill the windows first so every measured round classifies full windows.
     warm = rec.config.window
@@ -92,7 +92,7 @@ def bench_node(model_path: Path, n_tracks: int, seconds: float) -> dict[str, flo
             "-p",
             f"model:={model_path}",
             "-p",
-            f"stride:={STRIDE}",
+            f"stride_s:={STRIDE / 30}",
             "-p",
             "threads:=1",
         ],

@@ -25,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--imgsz", type=int, default=640, help="pose inference size (320: ~3x faster)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     parser.add_argument("--tracker", default="bytetrack.yaml", help="bytetrack.yaml, botsort.yaml or a yaml")
-    parser.add_argument("--stride", type=int, default=5, help="frames between two classifications")
-    parser.add_argument("--window", type=int, default=0, help="frames per person; 0 = the model's window")
+    parser.add_argument("--stride-s", type=float, default=0.167,
+                        help="seconds of video between two classifications of a person")
+    parser.add_argument("--window-s", type=float, default=0.0,
+                        help="seconds of video per person; 0 = the model's window (default model: 3 s)")
     parser.add_argument("--score-threshold", type=float, default=0.0, help="below it the label is 'unknown'")
     parser.add_argument("--smoothing", type=float, default=0.0, help="moving-average weight of past scores")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames; 0 = all")
@@ -47,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     config = VideoToolConfig(
         pose_model=args.pose_model, action_model=args.action_model, label_map=args.label_map,
         layout=args.layout, det_score_thr=args.det_score_thr, imgsz=args.imgsz, device=args.device,
-        tracker=args.tracker, stride=args.stride, window=args.window, score_threshold=args.score_threshold,
-        smoothing=args.smoothing, max_frames=args.max_frames,
+        tracker=args.tracker, stride_s=args.stride_s, window_s=args.window_s,
+        score_threshold=args.score_threshold, smoothing=args.smoothing, max_frames=args.max_frames,
     )
     csv_path = None if args.csv is None else (args.csv or Path(args.output).with_suffix(".csv"))
     try:

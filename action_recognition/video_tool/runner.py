@@ -2,9 +2,10 @@
 
 The same classes as the nodes: PoseEstimator (pose node), ActionRecognizer + load_action_model
 (action node), draw_poses (the pose node's debug image). Every frame is processed (no drops, unlike
-a live camera); stamps are the frames' media times, so windows and stride behave as on a 30 fps camera
-whose pose node keeps up. Each person's label is the latest result for their track, updated every
-`stride` frames as the window slides.
+a live camera); stamps are the frames' media times, and each track is resampled by them to the action
+model's frame rate, so a 10 fps phone clip and a 60 fps one get windows of the same length in seconds.
+Each person's label is the latest result for their track, updated every `stride_s` seconds of video
+as the window slides.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ class VideoToolConfig:
     imgsz: int = 640
     device: str = "cpu"
     tracker: str = "bytetrack.yaml"
-    stride: int = 5
-    window: int = 0
+    stride_s: float = 0.167  # seconds of video between two labels of a person
+    window_s: float = 0.0  # seconds per person; 0 = the model's window
     score_threshold: float = 0.0
     smoothing: float = 0.0
     max_frames: int = 0  # 0 = the whole video
@@ -108,7 +109,7 @@ def run_video(
         raise VideoToolError(f"the action model's layout is {layout!r}, not {c.layout!r}")
     recognizer = ActionRecognizer(
         model.backend, model.spec, model.labels,
-        RecognizerConfig(window=c.window, stride=c.stride, score_threshold=c.score_threshold,
+        RecognizerConfig(window_s=c.window_s, stride_s=c.stride_s, score_threshold=c.score_threshold,
                          smoothing=c.smoothing),
     )
     estimator = PoseEstimator(PoseConfig(model=c.pose_model, layout=layout, device=c.device, imgsz=c.imgsz,
@@ -173,8 +174,10 @@ def run_video(
         wall_s=round(wall, 2),
         unchanged=unchanged,
         model={"action_model": str(model.path), "labels": model.labels, "layout": layout,
-               "pose_model": str(estimator.model_path), "imgsz": c.imgsz, "stride": recognizer.config.stride,
-               "window": recognizer.config.window},
+               "pose_model": str(estimator.model_path), "imgsz": c.imgsz,
+               "model_fps": recognizer.config.fps,
+               "stride_s": round(recognizer.config.stride / recognizer.config.fps, 3),
+               "window_s": round(recognizer.config.window / recognizer.config.fps, 3)},
     )
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps({"summary": asdict(result), "frames": frames}))
