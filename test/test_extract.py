@@ -25,13 +25,14 @@ def videos(tmp_path):
 
 def test_extract_demo_video_one_person_scores_kept(videos, tmp_path, monkeypatch):
     out = tmp_path / "demo.pkl"
+    # Pose on every 3rd frame (10 fps of a 30 fps video), samples resampled back to 30 fps by media time.
     cfg = ex.ExtractConfig(imgsz=320, stride=3, max_frames=30, max_persons=1)
     data = ex.extract_dataset(videos, out, cfg, progress=False, keep_parts=True)
     assert data["classes"] == ["walking"] and data["split"] == {"train": ["walking/demo"]}
     a = load_dataset(out)["annotations"][0]
-    assert a["label"] == 0 and a["img_shape"] == (994, 1768) and a["fps"] == pytest.approx(10.0, abs=0.1)
+    assert a["label"] == 0 and a["img_shape"] == (994, 1768) and a["fps"] == 30.0
     kp, score = a["keypoint"], a["keypoint_score"]
-    assert kp.shape == (1, 30, 17, 2) and score.shape == (1, 30, 17)
+    assert kp.shape == (1, 88, 17, 2) and score.shape == (1, 88, 17)  # frames 0..87 of the video
     seen = score[0] > 0
     assert seen.any(1).mean() > 0.7  # the person is found in most frames
     s = score[0][seen]
@@ -68,3 +69,20 @@ def test_find_videos_by_folder_and_csv(videos, tmp_path):
     (videos / "loose.mp4").symlink_to(demo_video())
     with pytest.raises(ValueError, match="class sub-folder"):
         ex.find_videos(videos)
+
+
+def test_resampling_persons_to_the_sample_rate():
+    # Two people seen at 10 fps (stamps of a 10 fps camera with jitter); the second absent for a while.
+    times = np.array([0, 101, 199, 300, 402, 500], np.int64) * 1_000_000
+    kp = np.zeros((2, 6, 17, 2), np.float32)
+    kp[0, :, :, 0] = (times / 1e6)[:, None]  # x = milliseconds: linear motion
+    kp[1] = 50.0
+    score = np.ones((2, 6, 17), np.float32)
+    score[1, 2:4] = 0  # person 2 not seen in frames 2 and 3
+    kp[1, 2:4] = 0
+    out_kp, out_score = ex._resample_persons(kp, score, times + 7_000_000_000, 30.0)
+    assert out_kp.shape == (2, 16, 17, 2) and out_score.shape == (2, 16, 17)  # 0.5 s at 30 fps
+    # within 1.5 ms: a frame up to 1/20 frame early stands for the grid frame itself (199 ms for 200)
+    np.testing.assert_allclose(out_kp[0, :, 0, 0], np.arange(16) * 1000 / 30, atol=1.5)
+    seen = out_score[1, :, 0] > 0
+    assert (out_kp[1, seen] == 50.0).all()  # never blended towards (0, 0) where the person was not seen

@@ -58,6 +58,7 @@ def _extract(args: argparse.Namespace) -> int:
         tracker=args.tracker,
         max_persons=args.max_persons,
         stride=args.stride,
+        fps=args.fps,
         max_frames=args.max_frames,
     )
     try:
@@ -146,7 +147,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--conf", type=float, default=0.25)
     p.add_argument("--tracker", default="bytetrack.yaml")
     p.add_argument("--max-persons", type=int, default=2)
-    p.add_argument("--stride", type=int, default=1, help="use every n-th frame")
+    p.add_argument("--stride", type=int, default=1, help="run the pose model on every n-th frame (speed)")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frame rate of the samples, resampled by media time (train with data.fps = this); "
+                        "0 = the used frames as they are")
     p.add_argument("--max-frames", type=int, default=None, help="frames used per video at most")
     p.add_argument("--keep-parts", action="store_true", help="keep the per-video cache after writing")
     p.add_argument("--quiet", action="store_true")

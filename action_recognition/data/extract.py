@@ -2,8 +2,11 @@
 
 Input: a folder whose sub-folders are class names (``root/<class>/<video>``), or a CSV with columns
 ``video,label[,split]`` (paths relative to the folder). Each video becomes one sample: its best tracks (by
-how long and how confidently each person was seen) become the persons, keypoint scores kept. Finished
-videos are cached in ``<out>.parts/``, so an interrupted run resumes where it stopped.
+how long and how confidently each person was seen) become the persons, keypoint scores kept. Every
+sample is resampled by the frames' media times to ``fps`` (30 by default; 0 keeps the video's frames),
+so clips from 10, 25 or 60 fps cameras make one data set at one rate, the rate a model trained on it
+records (``data.fps``) and the action node resamples live streams to. Finished videos are cached in
+``<out>.parts/``, so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ class ExtractConfig:
     conf: float = 0.25
     tracker: str = "bytetrack.yaml"
     max_persons: int = 2  # tracks kept per clip (PYSKL's ST-GCN++ uses 2)
-    stride: int = 1  # use every stride-th frame
+    stride: int = 1  # run the pose model on every stride-th frame (speed); the result is still resampled
+    fps: float = 30.0  # frame rate of the samples (resampled by media time); 0 = the used frames as they are
     max_frames: int | None = None  # stop after this many used frames per video
     stitch_gap: int = 30  # join a track that starts within this many frames of where another ended
     extra: dict = field(default_factory=dict)
@@ -100,12 +104,16 @@ def _stitch(tracks: dict[int, dict[int, Any]], gap: int) -> list[dict[int, Any]]
 def extract_video(
     estimator: Any, item: VideoItem, cfg: ExtractConfig, tick: Callable[[int], None] | None = None
 ):
-    """One video -> keypoint (M, T, V, 2), keypoint_score (M, T, V), (height, width), fps: its best tracks."""
+    """One video -> keypoint (M, T, V, 2), keypoint_score (M, T, V), (height, width), fps: its best tracks.
+
+    With cfg.fps, T frames at that rate (resampled by the frames' media times), else the used frames.
+    """
     from action_recognition.pose.video_source import VideoSource
 
     estimator.reset()
     tracks: dict[int, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
     t = 0
+    times_ns: list[int] = []  # media time of each used frame
     with VideoSource(item.path) as src:
         fps, shape = src.fps / cfg.stride, (src.height, src.width)
         for frame in src:
@@ -117,6 +125,7 @@ def extract_video(
                 break
             for p in estimator.process(frame.image).persons:
                 tracks.setdefault(p.track_id, {})[t] = (p.keypoints, p.bbox)
+            times_ns.append(round(frame.timestamp * 1e9))
             t += 1
     persons = _stitch(tracks, max(1, cfg.stitch_gap // cfg.stride))
     # Rank people by how much confident evidence they left: sum over frames of the mean keypoint score.
@@ -130,7 +139,25 @@ def extract_video(
         for f, (k, _) in tr.items():
             kp[i, f] = k[:, :2]
             score[i, f] = k[:, 2]
+    if cfg.fps > 0 and t >= 2:
+        kp, score = _resample_persons(kp, score, np.asarray(times_ns, np.int64), cfg.fps)
+        fps = cfg.fps
     return kp, score, shape, fps
+
+
+def _resample_persons(
+    kp: np.ndarray, score: np.ndarray, times_ns: np.ndarray, fps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(M, T, V, 2) / (M, T, V) at `times_ns` -> the same on the grid at `fps` (the online arithmetic).
+
+    A frame where a person was not seen has score 0: grid frames next to it take the nearer frame's
+    joints, so a person never glides in from (0, 0).
+    """
+    from action_recognition.features.resample import resample_sequence
+
+    start = times_ns - times_ns[0]  # the sample's own time: its first frame is grid frame 0
+    outs = [resample_sequence(start, kp[m], score[m], fps) for m in range(kp.shape[0])]
+    return np.stack([o[1] for o in outs]), np.stack([o[2] for o in outs])
 
 
 def _part_path(parts: Path, item: VideoItem, cfg: ExtractConfig) -> Path:

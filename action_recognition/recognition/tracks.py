@@ -2,7 +2,7 @@
 
 Time is the message stamp (nanoseconds), not the wall clock, so replaying a bag at any rate gives the
 same windows, gaps and expiries as the live run did. Every track's frames are resampled onto one grid
-at the model's training rate (`resample.py`), so a window is a fixed span of time whatever the
+at the model's training rate (`features/resample.py`), so a window is a fixed span of time whatever the
 camera's frame rate or its dropped frames.
 
 Stamps can jump: a bag restarting its loop, a sim-time reset, a camera clock corrected, one frame
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from action_recognition.recognition.resample import FrameGrid, TrackResampler
+from action_recognition.features.resample import FrameGrid, TrackResampler
 
 MAX_ABS_COORD = 1e6  # beyond any image (pixels) or room (metres): such a joint is treated as missing
 MAX_IMAGE_SIDE = 16384  # pixels; a larger reported image size is not believed

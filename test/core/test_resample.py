@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from action_recognition.recognition.resample import FrameGrid, TrackResampler, resample_sequence
+from action_recognition.features.resample import FrameGrid, TrackResampler, resample_sequence
 
 SEC = 1_000_000_000
 V = 17
