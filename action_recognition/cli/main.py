@@ -16,7 +16,7 @@ from action_recognition import __version__
 
 # Subcommand modules, in help order.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "doctor", "data", "train", "eval", "fuse", "export", "launch", "echo", "video", "bag",
+    "doctor", "data", "train", "eval", "fuse", "export", "launch", "echo", "video", "bag", "bench",
 )
 
 

@@ -1,0 +1,190 @@
+"""Action recognition speed: forward ms per track, and the action node under N tracks at a camera rate.
+
+Node runs use the real node process pinned to one core (one inference thread), fed SkeletonArrays over
+DDS by this process from another core. Latency is from publishing a frame to receiving the ActionArray
+stamped with it; the node's overhead is that latency minus the forward time of a batch of the same
+size, measured here on the same core.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from action_recognition.bench.nodes import loads_torch, memory_mb, percentile, start_node, stop_node, wait_for
+from action_recognition.recognition import load_action_model
+
+ACTION_NODE = "action_recognition.nodes.action_node"
+SUSTAINED_SHARE = 0.9  # windows classified / windows due, at or above which a rate counts as kept up
+
+
+@dataclass
+class ActionRun:
+    """One node run: `tracks` people at `rate` Hz for `seconds` (after the windows have filled)."""
+
+    tracks: int
+    rate: float
+    seconds: float
+    stride: int = 5  # frames of a track between two of its labels, at the model's frame rate
+
+
+def person(tid: int, frame: int, joints: int = 17) -> tuple[np.ndarray, np.ndarray]:
+    """A jittering skeleton of track `tid` (coords (V, 2) pixels, scores (V,)); deterministic."""
+    rng = np.random.default_rng(tid * 100_003 + frame)
+    xy = 200 + 40 * (tid % 20) + rng.normal(0, 5, (joints, 2))
+    return xy.astype(np.float32), rng.uniform(0.3, 1, joints).astype(np.float32)
+
+
+def forward_ms(backend: Any, spec: Any, batch: int, reps: int = 5) -> float:
+    """Median ms of one forward pass over `batch` one-person clips (the node's input shape)."""
+    x = np.random.default_rng(0).standard_normal(
+        (batch, 1, spec.clip_len, spec.skeleton().num_joints, spec.in_channels)).astype(np.float32)
+    backend.predict(x)  # warm-up (ONNX Runtime plans shapes on first use)
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        backend.predict(x)
+        times.append((time.perf_counter() - start) * 1e3)
+    return float(np.median(times))
+
+
+class ForwardTable:
+    """Forward ms by batch size for the node's model, measured once per size on `cpus`."""
+
+    def __init__(self, model: str | None, cpus: set[int]) -> None:
+        self.model = load_action_model(model or None, threads=1)
+        self.cpus = cpus
+        self._ms: dict[int, float] = {}
+
+    def __call__(self, batch: int) -> float:
+        if batch not in self._ms:
+            before = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, self.cpus)
+            try:
+                self._ms[batch] = forward_ms(self.model.backend, self.model.spec, batch)
+            finally:
+                os.sched_setaffinity(0, before)
+        return self._ms[batch]
+
+    def measured(self) -> dict[int, float]:
+        """Batch size -> forward ms, for the sizes measured so far."""
+        return dict(sorted(self._ms.items()))
+
+    def per_track(self, batches: tuple[int, ...] = (1, 4, 16)) -> dict[str, float]:
+        return {f"batch_{b}": round(self(b) / b, 2) for b in batches}
+
+
+def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus: set[int],
+             client_cpus: set[int], log: Path | None = None) -> dict[str, Any]:
+    """Start the action node, stream `run.tracks` people at `run.rate` Hz, measure, stop it."""
+    import rclpy
+    from builtin_interfaces.msg import Time
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from rclpy.signals import SignalHandlerOptions
+
+    from action_recognition.msg import ActionArray, Keypoint, Skeleton, SkeletonArray
+
+    spec = forward.model.spec
+    ns = f"/bench_action_{os.getpid()}_{run.tracks}"
+    params = {"model": model or "", "threads": 1, "stride_s": run.stride / spec.fps,
+              "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5}
+    proc = start_node(ACTION_NODE, ns, params, cpus=node_cpus, log=log)
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, client_cpus)
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx, signal_handler_options=SignalHandlerOptions.NO)
+    node = rclpy.create_node("bench_action_client", context=ctx)
+    executor = rclpy.executors.SingleThreadedExecutor(context=ctx)
+    executor.add_node(node)
+    qos = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
+    pub = node.create_publisher(SkeletonArray, f"{ns}/skeletons", qos)
+    sent_at: dict[int, float] = {}
+    got: list[tuple[float, int, int]] = []  # (latency ms, actions in the message, stamp)
+    diag: dict[str, str] = {}
+
+    def on_actions(msg: ActionArray) -> None:
+        stamp = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+        if msg.actions and stamp in sent_at:
+            got.append(((time.perf_counter() - sent_at[stamp]) * 1e3, len(msg.actions), stamp))
+
+    def on_diag(msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            values = {kv.key: kv.value for kv in status.values}
+            if "windows_classified_total" in values:  # the bench's own domain: only our node
+                diag.clear()
+                diag.update(values)
+
+    sub = node.create_subscription(ActionArray, f"{ns}/actions", on_actions, qos)
+    node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
+    result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate}
+    try:
+        def spin(t: float) -> None:
+            executor.spin_once(timeout_sec=t)
+
+        def matched() -> bool:
+            return pub.get_subscription_count() > 0 and sub.get_publisher_count() > 0
+
+        if not wait_for(matched, 120, spin) or proc.poll() is not None:
+            raise RuntimeError(f"the action node did not start (exit {proc.poll()}; log {log})")
+        wait_for(lambda: False, 1.0, spin)  # both directions matched, model loaded
+        window = round(spec.window_frames * run.rate / spec.fps)
+        frames = window + int(run.seconds * run.rate)
+        messages = []
+        for f in range(frames):
+            stamp = int(f * 1e9 / run.rate)
+            msg = SkeletonArray(layout=spec.skeleton().name, image_width=1280, image_height=720)
+            msg.header.stamp = Time(sec=stamp // 1_000_000_000, nanosec=stamp % 1_000_000_000)
+            for t in range(run.tracks):
+                xy, scores = person(t, f)
+                sk = Skeleton(track_id=t, layout=msg.layout, bbox=[0.0, 0.0, 1.0, 1.0], bbox_score=1.0)
+                sk.keypoints = [Keypoint(x=float(x), y=float(y), score=float(s))
+                                for (x, y), s in zip(xy, scores, strict=True)]
+                msg.skeletons.append(sk)
+            messages.append((stamp, msg))
+        period = 1.0 / run.rate
+        next_t = time.perf_counter()
+        measured_from = int(window * 1e9 / run.rate)  # windows full: the steady state
+        for stamp, msg in messages:
+            sent_at[stamp] = time.perf_counter()
+            pub.publish(msg)
+            next_t += period
+            while (left := next_t - time.perf_counter()) > 0:
+                spin(left)
+        wait_for(lambda: False, 2.0, spin)  # the last rounds and a diagnostics report
+        steady = [g for g in got if g[2] >= measured_from]
+        latency = [g[0] for g in steady]
+        overhead = [g[0] - forward(g[1]) for g in steady]
+        sizes = [g[1] for g in steady]
+        # Windows due in the steady part: every track every `stride` model frames.
+        due = run.tracks * (frames - window) * spec.fps / run.rate / run.stride
+        classified = sum(sizes)
+        received = int(diag.get("received_total", -1))
+        dropped = sum(int(v) for k, v in diag.items() if k.startswith("dropped_"))
+        result.update({
+            "frames_sent": frames,
+            "frames_received": received,
+            "frames_dropped": dropped,
+            "windows_due": round(due, 1),
+            "windows_classified": classified,
+            "latency_ms_p50": percentile(latency, 50),
+            "latency_ms_p95": percentile(latency, 95),
+            "overhead_ms_p50": percentile(overhead, 50),
+            "overhead_ms_p95": percentile(overhead, 95),
+            "tracks_per_round_mean": round(float(np.mean(sizes)), 2) if sizes else None,
+            "sustained": bool(received == frames and dropped == 0 and classified >= SUSTAINED_SHARE * due),
+            **memory_mb(proc.pid),
+            "torch_loaded": loads_torch(proc.pid),
+        })
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.shutdown(context=ctx)
+        os.sched_setaffinity(0, before)
+        stop_node(proc)
+    return result
