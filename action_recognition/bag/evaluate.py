@@ -98,6 +98,7 @@ class _Recorder:
         from action_recognition.nodes.qos import label_map_qos
 
         self.record = record
+        self.ns = "/" + ns.strip("/")
         # The launcher gives its nodes a Fast DDS profile with a large shared-memory segment; the replay
         # uses the same, or images go over UDP loopback, where best-effort readers lose most of them.
         profile = paths.config_dir() / "fastdds_shm.xml"
@@ -136,9 +137,16 @@ class _Recorder:
             self.record.labels = list(msg.labels)
 
     def _on_diag(self, msg: Any) -> None:
+        # Only our own nodes: their hardware_id is their fully qualified name, /NS/node. Another
+        # pipeline in the domain publishes the same status names on the same /diagnostics topic;
+        # reading those gave "received 0 dropped 592". Stored under "node: what", as before.
+        own = [s for s in msg.status if _own_node(s.hardware_id, self.ns)]
+        if not own:
+            return
         with self.record.lock:
-            for status in msg.status:
-                self.record.diag[status.name] = {kv.key: kv.value for kv in status.values}
+            for status in own:
+                name = status.name.removeprefix(f"{self.ns}/")
+                self.record.diag[name] = {kv.key: kv.value for kv in status.values}
             self.record.diag_mono = time.monotonic()
 
     def close(self) -> None:
@@ -147,6 +155,12 @@ class _Recorder:
         rclpy.try_shutdown(context=self.ctx)
         self._thread.join(timeout=5)
         self.node.destroy_node()
+
+
+def _own_node(hardware_id: str, ns: str) -> bool:
+    """True for a node directly in namespace `ns` (hardware_id = fully qualified node name)."""
+    parent, _, node = hardware_id.rpartition("/")
+    return bool(node) and parent == ns
 
 
 def _node_count(diag: dict[str, dict[str, str]], node: str, key: str) -> int | None:

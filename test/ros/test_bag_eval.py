@@ -8,6 +8,7 @@ label. The node's result, after replay, DDS and matching, must be exactly that.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -246,3 +247,29 @@ def test_eval_of_a_truncated_bag_fails_fast_and_clearly(bags, tmp_path: Path) ->
     res = run_eval(bag, tmp_path / "r", timeout=60)
     assert res.returncode == 2 and "corrupt or truncated" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "r" / "pipeline.log").exists()  # nothing was started
+
+
+def test_two_pipelines_in_one_domain_each_report_their_own_counts(bags, model_path, tmp_path: Path) -> None:
+    """Both launch through `action-recognition launch`, whose nodes publish on the global /diagnostics:
+    with status names that were not namespaced, each eval read the other's counters ("received 0
+    dropped 592"). Each must count exactly its own replay, at its own rate."""
+    evals = []
+    for name, rate in (("one", "2"), ("two", "3")):
+        out = tmp_path / name
+        cmd = [*CLI, "eval", str(bags["gt"]), "--out", str(out), "--action-model", str(model_path),
+               "--rate", rate]
+        evals.append((out, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                            cwd=tmp_path)))
+    for out, proc in evals:
+        log, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, log
+        report = json.loads((out / "report.json").read_text())
+        msgs = report["messages"]
+        # The node's own count, from its own log line at exit (two pipelines on a shared CPU may
+        # lose a few messages in a full reader queue; what matters is whose count is reported).
+        node_log = (out / "pipeline.log").read_text()
+        own = re.findall(r"action_node\]: stopped: (\d+) skeleton arrays received", node_log)
+        assert len(own) == 1, log
+        assert msgs["sent"] == 4 * FRAMES and msgs["received_by_pipeline"] == int(own[0]), log
+        assert msgs["dropped"] == msgs["sent"] - msgs["received_by_pipeline"]
+        assert report["diagnostics"] and all(k.startswith("action_node:") for k in report["diagnostics"])
