@@ -70,7 +70,8 @@ class _Stats:
     stale: int = 0  # held frames found to be strays (out of order, or stamped far off)
     duplicate: int = 0
     held: int = 0  # frames that broke the run of stamps, held until the next frame decided
-    clock_jumps: int = 0
+    clock_jumps: int = 0  # stamps went back (bag loop, sim-time reset, clock set back)
+    forward_gaps: int = 0  # stamps went forward by more than track_timeout at once
     wrong_joints: int = 0
     non_finite: int = 0
     wrong_layout: int = 0
@@ -269,11 +270,15 @@ class ActionNode(ManagedNode):
             log.warning("dropped a frame whose stamp broke the run of stamps (out of order, or stamped "
                         f"far off) and was not confirmed by the next one, stamped {stamp} ns",
                         throttle_duration_sec=5.0)
-        if stats.clock_jump_ns is not None:
+        if stats.clock_jump_ns is not None and stats.clock_jump_ns < 0:
             s.clock_jumps += 1
             log.warning(f"message stamps jumped by {stats.clock_jump_ns / 1e9:+.3f} s (bag loop restart, "
                         f"sim-time reset or clock change): {len(stats.restarted_tracks)} track window(s) "
                         "restart; input goes on")  # each one: rare, and worth a line
+        elif stats.clock_jump_ns is not None:  # a pause in the input, or the clock set forward
+            s.forward_gaps += 1
+            log.info(f"message stamps moved forward by {stats.clock_jump_ns / 1e9:.3f} s with nothing in "
+                     "between (a pause, or the clock set forward): tracks restart", throttle_duration_sec=5.0)
         if stats.image_size_invalid:
             s.image_size_fallback += 1
             log.warning(f"image size {self._image_size} does not fit the skeletons (0, over "
@@ -375,6 +380,7 @@ class ActionNode(ManagedNode):
             "dropped_duplicate_total": s.duplicate,
             "held_frames_total": s.held,
             "clock_jumps_total": s.clock_jumps,
+            "forward_gaps_total": s.forward_gaps,
             "skipped_wrong_layout_total": s.wrong_layout,
             "skipped_wrong_joint_count_total": s.wrong_joints,
             "non_finite_joints_total": s.non_finite,

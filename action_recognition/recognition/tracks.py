@@ -10,7 +10,8 @@ stamped a day ahead. A frame that breaks the run of stamps (older than the newes
 than the track timeout) is held back, not applied: the next frame decides. If it continues the held
 frame's new timeline, the clock jumped: every window restarts and both frames are used. If it
 continues the old timeline, the held frame was a stray and is dropped. So one bad stamp costs one
-frame, and a real jump costs the windows it made meaningless, never the input after it.
+frame, and a real jump costs the windows it made meaningless, never the input after it. (A forward
+jump looks like a pause in the input longer than the timeout; either way tracks restart.)
 """
 
 from __future__ import annotations
@@ -169,10 +170,12 @@ class TrackTable:
                 self._held = None
             return self._apply(stamp_ns, persons, image_size, stats)
         if held is not None and held.stamp < stamp_ns <= held.stamp + self.timeout_ns:
-            # Two frames agree on the new timeline: the clock jumped. Windows from before mean nothing now.
+            # Two frames agree on the new timeline: the clock jumped (or, forward, input paused).
             stats.clock_jump_ns = held.stamp - newest
-            stats.restarted_tracks += list(self.tracks)
-            self.tracks.clear()
+            if held.stamp < newest:  # back: windows from before would run backwards in time
+                stats.restarted_tracks += list(self.tracks)
+                self.tracks.clear()
+            # forward: every track is older than the timeout now and restarts when it is seen again
             self.newest_stamp, self._held = None, None
             self._apply(held.stamp, held.persons, held.image_size, stats)
             return self._apply(stamp_ns, persons, image_size, stats)
