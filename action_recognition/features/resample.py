@@ -104,3 +104,28 @@ def resample_sequence(
             (0, *scores.shape[1:]), np.float32
         )
     return np.asarray(out_t, np.int64), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def resample_sample(sample: dict, fps: float) -> dict:
+    """A PYSKL sample recorded at its own `sample['fps']` -> the same motion at `fps` (a new dict).
+
+    For training and evaluation data whose clips come at several rates (the synthetic generator draws
+    24-30 fps; extracted videos keep theirs unless resampled): the model then learns motion at the
+    rate the action node resamples live streams to. A sample without 'fps', or already at `fps`, is
+    returned unchanged.
+    """
+    src = float(sample.get("fps") or 0.0)
+    if src <= 0 or abs(src - fps) < 1e-6:
+        return sample
+    kp = np.asarray(sample["keypoint"], np.float32)  # (M, T, V, C)
+    score = sample.get("keypoint_score")
+    sc = np.asarray(score, np.float32) if score is not None else np.ones(kp.shape[:3], np.float32)
+    stamps = np.round(np.arange(kp.shape[1]) * 1e9 / src).astype(np.int64)
+    outs = [resample_sequence(stamps, kp[m], sc[m], fps) for m in range(kp.shape[0])]
+    out = dict(sample)
+    out["keypoint"] = np.stack([o[1] for o in outs])
+    if score is not None:
+        out["keypoint_score"] = np.stack([o[2] for o in outs])
+    out["total_frames"] = int(out["keypoint"].shape[1])
+    out["fps"] = float(fps)
+    return out

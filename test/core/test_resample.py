@@ -115,3 +115,18 @@ def test_first_frame_stands_for_the_grid_frame_at_or_before_it() -> None:
     assert stamps == [33_333_333]
     stamps, _, _ = r.push(60_000_000, c, s, 10)  # between the same two grid frames: nothing new
     assert stamps == []
+
+
+def test_a_pyskl_sample_at_24_fps_becomes_30_fps() -> None:
+    from action_recognition.features.resample import resample_sample
+
+    stamps = stamps_at(24, 2.0)
+    coords, scores = linear_motion(stamps)
+    sample = {"keypoint": coords[None], "keypoint_score": scores[None], "total_frames": 48, "fps": 24.0,
+              "label": 3}
+    out = resample_sample(sample, 30.0)
+    assert out["fps"] == 30.0 and out["label"] == 3 and out["total_frames"] == out["keypoint"].shape[1]
+    assert out["keypoint"].shape == (1, 59, V, 2)  # 47/24 s of motion: grid frames 0..58 at 30 fps
+    expected, _ = linear_motion(np.round(np.arange(59) * SEC / 30).astype(np.int64))
+    np.testing.assert_allclose(out["keypoint"][0], expected, atol=0.05)
+    assert resample_sample(out, 30.0) is out and sample["fps"] == 24.0  # input untouched
