@@ -29,7 +29,14 @@ def _stats(j: np.ndarray, fps: float) -> dict[str, float]:
         "speed_mps": np.linalg.norm(j[-1, HIP, [0, 2]] - j[0, HIP, [0, 2]]) * fps / len(j),
         "ankle_gap_m": np.abs(j[:, L_ANKLE, 1] - j[:, R_ANKLE, 1]).max(),
         "motion_mps": np.linalg.norm(np.diff(j, axis=0), axis=-1).mean() * fps,
+        # steps on the spot: each foot in turn lifted 5 cm above the other (not both at once, as in a jump)
+        "left_steps": _rises(j[:, L_ANKLE, 1] - j[:, R_ANKLE, 1] > 0.05),
+        "right_steps": _rises(j[:, R_ANKLE, 1] - j[:, L_ANKLE, 1] > 0.05),
     }
+
+
+def _rises(flag: np.ndarray) -> int:
+    return int(np.sum(flag[1:] & ~flag[:-1]))
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +48,12 @@ def stats() -> dict[str, list[dict[str, float]]]:
 SIGNATURES = {
     "sitting down": lambda s: s["hip_end_over_start"] < 0.8 and s["head_end_over_start"] > 0.5,
     "standing up (from sitting position)": lambda s: s["hip_end_over_start"] > 1.25,
-    "walking": lambda s: s["speed_mps"] > 0.45,
+    "walking": lambda s: s["head_end_over_start"] > 0.6 and (
+        s["speed_mps"] > 0.45 or (s["left_steps"] >= 1 and s["right_steps"] >= 1 and s["airborne_m"] < 0.02)
+    ),
     "hand waving": lambda s: (
         s["wrist_above_head_m"] > 0.0
-        and s["motion_mps"] < 0.5
+        and s["motion_mps"] < 0.7  # two hands or the whole arm: more motion than a forearm wave
         and s["airborne_m"] < 0.02
         and s["head_min_over_start"] > 0.9
     ),

@@ -56,9 +56,17 @@ def _start(rng: np.random.Generator, m: Motion, core: float, lo: float = 0.2, ta
     return float(rng.uniform(lo, max(lo + 1e-3, dur - core - tail)))
 
 
-def walking(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
+IN_PLACE_WALK_PROB = 0.2  # walking on the spot (Kinect data sets record walking that way)
+FALL_FROM_WALK_PROB = 0.35  # falls of people who were walking (tripping, slipping)
+TWO_HAND_WAVE_PROB = 0.3  # real waving data: about a third with both hands
+ARM_WAVE_PROB = 0.35  # waving with the whole arm over the head, not only the forearm
+
+
+def walking(rng: np.random.Generator, m: Motion, b: BodyShape, stop_at: float | None = None) -> None:
+    """Gait; in place now and then. `stop_at`: the gait ends there (the start of a fall)."""
     t = m.t
     rest_posture(rng, m, sway=0.5)
+    in_place = stop_at is None and rng.random() < IN_PLACE_WALK_PROB
     slow = rng.random() < 0.25
     cadence = rng.uniform(1.1, 1.6) if slow else rng.uniform(1.55, 2.15)  # steps per second
     step = b.height * (rng.uniform(0.22, 0.34) if slow else rng.uniform(0.32, 0.46))
@@ -67,7 +75,9 @@ def walking(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     if rng.random() < 0.3:
         t0 = rng.uniform(0.0, 0.8)
         env *= smoothstep(t, t0, t0 + rng.uniform(0.5, 1.0))
-    if rng.random() < 0.25:
+    if stop_at is not None:
+        env *= 1.0 - smoothstep(t, stop_at - 0.15, stop_at + 0.25)
+    elif rng.random() < 0.25:
         t1 = t[-1] - rng.uniform(0.6, 1.5)
         env *= 1.0 - smoothstep(t, t1, t1 + rng.uniform(0.5, 0.9))
     phase = 2 * np.pi * np.cumsum(0.5 * cadence * np.maximum(env, 0.25)) / m.fps + rng.uniform(0, 2 * np.pi)
@@ -90,15 +100,16 @@ def walking(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     m.add("pelvis_roll", env * deg(rng.uniform(1, 4)) * np.sin(2 * phase))
     yaw0 = rng.uniform(-np.pi, np.pi)
     yaw = np.full_like(t, yaw0)
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and stop_at is None:
         tc = rng.uniform(0.2, 0.8) * t[-1]
         yaw += deg(rng.uniform(-90, 90)) * smoothstep(t, tc - 0.6, tc + 0.6)
     m.add("yaw", yaw)
-    speed = cadence * step * env
+    speed = cadence * step * env * (0.0 if in_place else 1.0)
     heading = m["yaw"]
     vel = np.stack([np.sin(heading), np.cos(heading)], -1) * speed[:, None]
     m.root_xz = np.cumsum(vel, 0) / m.fps
-    m.plant = np.zeros_like(t)
+    # moving root: feet follow the gait; once stopped (a fall) the feet stay where they are
+    m.plant = np.zeros_like(t) if stop_at is None else smoothstep(t, stop_at + 0.1, stop_at + 0.3)
 
 
 def standing_still(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
@@ -151,8 +162,9 @@ def hand_waving(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     rest_posture(rng, m)
     m.add("yaw", rng.uniform(-np.pi, np.pi))
     sides = ["r_"] if rng.random() < 0.7 else ["l_"]
-    if rng.random() < 0.1:
+    if rng.random() < TWO_HAND_WAVE_PROB:
         sides = ["l_", "r_"]
+    arm_wave = rng.random() < ARM_WAVE_PROB
     core = rng.uniform(1.5, max(1.6, t[-1] - 0.6))
     t0 = _start(rng, m, core, lo=0.1, tail=0.0)
     rise = rng.uniform(0.3, 0.6)
@@ -164,8 +176,13 @@ def hand_waving(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
         m.add(p + "sh_flex", g * deg(rng.uniform(0, 50)))
         m.add(p + "sh_rot", g * deg(rng.uniform(60, 95)))
         osc = np.sin(2 * np.pi * f * (t - t0)) * deg(rng.uniform(15, 35))
-        m.add(p + "elbow", g * (deg(rng.uniform(30, 80)) + osc))
-        m.add(p + "sh_abd", g * 0.3 * osc * rng.uniform(0, 1))
+        if arm_wave:  # the straight arm sweeps side to side over the head, slower
+            sweep = np.sin(2 * np.pi * 0.6 * f * (t - t0)) * deg(rng.uniform(20, 45))
+            m.add(p + "elbow", g * deg(rng.uniform(0, 25)))
+            m.add(p + "sh_abd", g * sweep * (1 if p == "r_" else -1))
+        else:
+            m.add(p + "elbow", g * (deg(rng.uniform(30, 80)) + osc))
+            m.add(p + "sh_abd", g * 0.3 * osc * rng.uniform(0, 1))
 
 
 def clapping(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
@@ -206,7 +223,7 @@ def sitting_down(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     t = m.t
     rest_posture(rng, m)
     m.add("yaw", rng.uniform(-np.pi, np.pi))
-    d = rng.uniform(1.0, 2.2)
+    d = rng.uniform(0.7, 2.2)  # real (UTD-MHAD): the whole clip is about 2 s, the motion about 1 s
     t0 = _start(rng, m, d, lo=0.2, tail=0.4)
     down = smoothstep(t, t0, t0 + d)
     knee_down = smoothstep(t, t0, t0 + 0.85 * d)
@@ -238,11 +255,12 @@ def jump_up(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     t = m.t
     rest_posture(rng, m)
     m.add("yaw", rng.uniform(-np.pi, np.pi))
-    n = int(rng.choice([1, 1, 1, 2, 2, 3]))
+    n = int(rng.choice([1, 1, 1, 2, 2, 3, 4]))
     height = rng.uniform(0.08, 0.45)
     flight = 2 * np.sqrt(2 * height / G)
     crouch, push, land = rng.uniform(0.3, 0.55), rng.uniform(0.12, 0.22), rng.uniform(0.25, 0.45)
     one = crouch + push + flight + land
+    n = max(1, min(n, int((t[-1] - 0.5) / one)))  # every hop lands inside the clip
     t0 = _start(rng, m, n * one, lo=0.2, tail=0.3)
     depth = rng.uniform(0.5, 1.0)
     for k in range(n):
@@ -264,10 +282,14 @@ def jump_up(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
 
 def falling(rng: np.random.Generator, m: Motion, b: BodyShape) -> None:
     t = m.t
-    rest_posture(rng, m)
-    m.add("yaw", rng.uniform(-np.pi, np.pi))
     d = rng.uniform(0.6, 1.3)
-    t0 = _start(rng, m, d, lo=0.3, tail=0.6)
+    from_walk = rng.random() < FALL_FROM_WALK_PROB
+    t0 = _start(rng, m, d, lo=1.2 if from_walk else 0.3, tail=0.6)
+    if from_walk:  # walking up to the fall: the gait stops as the body goes down
+        walking(rng, m, b, stop_at=t0 + 0.2 * d)
+    else:
+        rest_posture(rng, m)
+        m.add("yaw", rng.uniform(-np.pi, np.pi))
     x = np.clip((t - t0) / d, 0, 1)
     fall = x * x  # gravity: slow start, fast end
     direction = rng.choice(["forward", "backward", "side", "collapse"], p=[0.35, 0.3, 0.2, 0.15])
@@ -367,8 +389,8 @@ class ActionSpec:
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
-        ActionSpec("sitting down", sitting_down, (2.5, 6.0)),
-        ActionSpec("standing up (from sitting position)", standing_up, (2.5, 6.0)),
+        ActionSpec("sitting down", sitting_down, (1.6, 6.0)),
+        ActionSpec("standing up (from sitting position)", standing_up, (1.6, 6.0)),
         ActionSpec("walking", walking, (2.0, 8.0)),
         ActionSpec("hand waving", hand_waving, (2.0, 6.0)),
         ActionSpec("jump up", jump_up, (2.0, 5.0)),

@@ -1,0 +1,105 @@
+"""Measuring a model on labelled real motion: class mapping, windows, rejection of out-of-set actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from action_recognition import paths
+from action_recognition.model import ModelSpec, TorchBackend, build_model
+from action_recognition.recognition import UNKNOWN_LABEL, ActionRecognizer, PersonFrame, RecognizerConfig
+from action_recognition.recognition.model_source import resolve_model_path
+from action_recognition.training.real_eval import (
+    Prediction,
+    map_to_model,
+    rejected,
+    summarise,
+    windows_of,
+)
+
+torch.set_num_threads(1)
+REAL_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "real_dev"
+CLASSES = ["sitting down", "walking", "unknown"]
+
+
+def test_file_classes_map_to_model_classes_by_name() -> None:
+    mapping = map_to_model(["walking", "front boxing", "sitting down", "unknown"], CLASSES)
+    assert mapping == {0: 1, 1: -1, 2: 0, 3: -1}  # a file's own "unknown" is never in set
+
+
+def test_unknown_class_or_low_score_counts_as_rejected() -> None:
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.2, 0.7], [0.4, 0.35, 0.25]])
+    assert rejected(probs, CLASSES, 0.0).tolist() == [False, True, False]
+    assert rejected(probs, CLASSES, 0.5).tolist() == [False, True, True]
+
+
+def test_summary_counts_rejected_in_set_samples_as_wrong() -> None:
+    probs = np.array([[0.9, 0.05, 0.05], [0.2, 0.1, 0.7], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+    labels = np.array([0, 0, 1, -1, -1])
+    out = summarise(Prediction(probs, labels, ["sit", "sit", "walk", "boxing", "bow"]), CLASSES, 0.0)
+    assert out["top1"] == pytest.approx(2 / 3) and out["in_set_rejected"] == pytest.approx(1 / 3)
+    assert out["per_class"]["sitting down"] == {"n": 2, "acc": 0.5}
+    assert out["rejection"] == pytest.approx(0.5)
+    assert out["out_of_set_not_rejected"] == {"bow": 1} and out["out_of_set_read_as"] == {"sitting down": 1}
+
+
+def test_windows_slide_over_long_samples_and_keep_short_ones_whole() -> None:
+    sample = {"keypoint": np.zeros((1, 100, 17, 2), np.float32), "keypoint_score": np.ones((1, 100, 17))}
+    wins = windows_of(sample, 60, 15)
+    assert [w["total_frames"] for w in wins] == [60, 60, 60]  # starts 0, 15, 30
+    assert wins[2]["keypoint_score"].shape == (1, 60, 17)
+    assert len(windows_of(sample, 120, 15)) == 1 and windows_of(sample, 120, 15)[0]["total_frames"] == 100
+
+
+def test_recognizer_publishes_the_models_unknown_class_as_unknown() -> None:
+    torch.manual_seed(0)
+    spec = ModelSpec(layout="coco", num_classes=3, class_names=CLASSES, clip_len=16, num_person=1)
+    model = build_model(spec)
+    with torch.no_grad():  # make the internal class win for any input
+        model.cls_head.fc_cls.bias[:] = torch.tensor([0.0, 0.0, 50.0])
+    rec = ActionRecognizer(TorchBackend(model, spec), spec, CLASSES,
+                           RecognizerConfig(window_s=16 / 30, min_window_s=16 / 30))
+    rng = np.random.default_rng(0)
+    results = []
+    for f in range(16):
+        coords = (200 + rng.normal(0, 5, (17, 2))).astype(np.float32)
+        rec.add_frame(f * 1_000_000_000 // 30, [PersonFrame(1, coords, np.full(17, 0.9, np.float32))],
+                      (640, 480))
+        results += rec.step()
+    assert results and all(r.label == UNKNOWN_LABEL and r.class_id == -1 for r in results)
+    assert results[-1].score > 0.99  # the top probability is still reported
+
+
+def test_built_in_model_names_resolve_to_the_models_folder(tmp_path: Path) -> None:
+    assert resolve_model_path("stgcnpp_coco_synth") == paths.models_dir() / "stgcnpp_coco_synth" / "model.pth"
+    assert resolve_model_path("stgcnpp_coco_synth").is_file()
+    assert resolve_model_path(None) == paths.default_action_model()
+    assert resolve_model_path("") == paths.default_action_model()
+    assert resolve_model_path("no_such_model") == Path("no_such_model")  # left alone: the loader names it
+    own = tmp_path / "model.pth"
+    assert resolve_model_path(own) == own
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason=f"real development data not present at {REAL_DEV} "
+                    "(../shared/real_dev; only on the project's own machines)")
+def test_real_dev_files_map_onto_the_default_model_and_evaluate() -> None:
+    from action_recognition.model.checkpoint import load_checkpoint
+    from action_recognition.training.real_eval import LabelledSet, evaluate_set, load_labelled
+
+    ckpt = load_checkpoint(resolve_model_path(None))
+    classes = ckpt.spec.class_names
+    data = load_labelled(REAL_DEV / "utd_mhad_dev_coco2d.pkl", classes)
+    assert data.fps == 30.0 and len(data.samples) == 431
+    in_set = {data.source_labels[i] for i in np.flatnonzero(data.labels >= 0)}
+    assert {"stand to sit", "sit to stand", "right hand wave", "two hand front clap"} <= in_set
+    assert "front boxing" not in in_set and (data.labels == -1).sum() > 300
+    pick = [i for i, s in enumerate(data.source_labels) if s == "stand to sit"][:4]
+    pick += [i for i, s in enumerate(data.source_labels) if s == "front boxing"][:4]
+    small = LabelledSet("utd", [data.samples[i] for i in pick], data.labels[pick],
+                        [data.source_labels[i] for i in pick], data.fps)
+    report = evaluate_set(ckpt.model, ckpt.spec, small, classes, windows_s=(2.0,))
+    assert report["whole"]["in_set"] + report["whole"]["out_of_set"] == len(pick)
+    assert "sitting down" in report["whole"]["per_class"] and "rejection" in report["window_2s"]
