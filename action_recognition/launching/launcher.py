@@ -3,7 +3,7 @@
 Same semantics as the launch files (`ros_launch`): every node gets its parameters through a
 `/**` parameter file, its name, namespace and remappings through `--ros-args`, and the plan's
 environment. Each output line is prefixed with the node's name. Ctrl-C or SIGTERM stops all nodes
-(SIGINT, then SIGTERM, then SIGKILL after timeouts) and returns 0 if they stopped cleanly; a node
+(SIGTERM, then SIGKILL after a timeout) and returns 0 if they stopped cleanly; a node
 that exits by itself stops all the others and makes the status non-zero (except a node whose exit
 ends the launch, such as the demo recorder, whose status is returned).
 
@@ -157,8 +157,8 @@ class Launcher:
         self._start_reaper()
         die_with_parent = _die_with_parent_hook()
         for p in self.nodes:
-            # Own session: a terminal's Ctrl-C reaches only the launcher, which forwards exactly one
-            # SIGINT; with a shared group every node would get it twice.
+            # Own session: a terminal's Ctrl-C reaches only the launcher, which sends each node
+            # exactly one stop signal; with a shared group every node would get two.
             proc = subprocess.Popen(
                 p.argv, env=p.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1, start_new_session=True,
@@ -216,14 +216,16 @@ class Launcher:
             time.sleep(0.05)
 
     def _stop_all(self) -> bool:
-        """SIGINT every running node, escalate on timeouts; True when all stopped cleanly."""
+        """SIGTERM every running node, SIGKILL after stop_timeout; True when all stopped cleanly."""
         running = {n: p for n, p in self._procs.items() if p.poll() is None}
         clean = True
-        for sig, timeout in ((signal.SIGINT, self.stop_timeout), (signal.SIGTERM, self.term_timeout),
-                             (signal.SIGKILL, 5.0)):
+        # SIGTERM, not SIGINT: a node still importing (torch, Ultralytics) has no handler yet, and
+        # SIGINT then printed a KeyboardInterrupt traceback per node, while SIGTERM's default action
+        # ends it quietly; a running node stops cleanly on either (its own handler, summary line).
+        for sig, timeout in ((signal.SIGTERM, self.stop_timeout), (signal.SIGKILL, self.term_timeout)):
             if not running:
                 break
-            if sig != signal.SIGINT:
+            if sig != signal.SIGTERM:
                 clean = False
                 self.say(f"{', '.join(running)} still running: sending {sig.name}")
             for proc in running.values():

@@ -172,3 +172,18 @@ def test_sigkilled_launcher_takes_its_nodes_and_temp_folder_along(model_path, tm
         assert not folder.exists(), f"{folder} left behind"
     finally:
         run.kill_all()
+
+
+def test_stop_during_startup_is_quiet(model_path, tmp_path) -> None:
+    """Stopped while its nodes still import torch/Ultralytics (a demo whose first node fails, a quick
+    Ctrl-C), the launcher's SIGINT gave one KeyboardInterrupt traceback per node (about 18 lines)."""
+    ns = f"launch_early_{os.getpid()}"
+    run = Launch(tmp_path, "pipeline", f"namespace:={ns}", f"action_model:={model_path}")
+    try:
+        run.wait_for(r"^\[launch\] started action_node", 60)
+        run.proc.send_signal(signal.SIGINT)
+        assert run.finish(60) == 0, "".join(run.lines)
+        noisy = [line for line in run.lines if "Traceback" in line or "KeyboardInterrupt" in line]
+        assert not noisy, "".join(run.lines)
+    finally:
+        run.kill_all()
