@@ -6,6 +6,10 @@ inferring then fails on publish ("context is invalid") and the node cannot log i
 signal during startup (imports done, model loading) ends the process quietly at once; a signal
 while spinning ends the spin loop, then the node stops its workers (bounded wait), logs its summary,
 and only then is rclpy shut down. A second signal exits immediately.
+
+Exit: a node process ends with os._exit once it has cleaned up. The interpreter's own teardown with
+torch and Ultralytics loaded took 3.5-6.5 s after a pose node's clean stop (benchmarks/
+bench_node_shutdown.py), far past the 2 s a launcher waits; nothing is left for it to do.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def run_node(
     until: Callable[[Node], bool] | None = None,
     linger: float = 0.0,
     args: list[str] | None = None,
+    exit_process: bool = True,
 ) -> int:
     """Init rclpy, build the node, spin it, and always clean up; returns the process exit status.
 
@@ -61,7 +66,8 @@ def run_node(
     A lifecycle node with `autostart` is configured and activated here; a failed configure is exit 1.
     The loop ends on a stop signal, or when `until(node)` is true (then it spins `linger` seconds
     more, so reliable subscribers fetch the last messages). A node's `stop()` runs before it is
-    destroyed, so worker threads end first; its `summary()` is logged last.
+    destroyed, so worker threads end first; its `summary()` is logged last. With `exit_process`
+    (a node's main), the process then ends at once with the status; otherwise it is returned.
     """
     signals = _Signals()
     node = None
@@ -74,9 +80,8 @@ def run_node(
             code = 1
         else:
             signals.spinning = True
-            if signals.received:
-                return 0
-            _spin(node, signals, until, linger)
+            if not signals.received:
+                _spin(node, signals, until, linger)
     except _StopDuringStartup:
         pass
     except (*fatal, ValueError) as exc:
@@ -90,6 +95,10 @@ def run_node(
             _finish(node)
         rclpy.try_shutdown()
         signals.restore()
+    if exit_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     return code
 
 
