@@ -309,12 +309,17 @@ class ActionNode(ManagedNode):
                 if self._period > 0:
                     self._lock.wait(timeout=self._period)
                 else:
-                    self._lock.wait_for(lambda: self._new_frames or not self._running)
+                    # Tracks a spread round left waiting ride with the next frame's round; without a
+                    # next frame within one frame of the model's rate they go on their own.
+                    waiting = self.recognizer is not None and self.recognizer.waiting > 0
+                    timeout = 1.0 / self.recognizer.config.fps if waiting else None
+                    self._lock.wait_for(lambda: self._new_frames or not self._running, timeout=timeout)
                 if not self._running:
                     return
                 self._new_frames = False
                 recognizer = self.recognizer  # cleanup may drop it while a forward pass runs
-                batches = recognizer.prepare()
+                # stride mode: about tracks/stride per round (flat latency as people are added)
+                batches = recognizer.prepare(spread=self._period <= 0)
             for batch in batches:
                 start = time.perf_counter()
                 logits = recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming

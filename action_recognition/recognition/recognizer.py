@@ -133,6 +133,8 @@ class ActionRecognizer:
             self._zero_logits = backend.predict(zero)[0]
         self.inferences = 0
         self.windows_classified = 0
+        self.waiting = 0  # due tracks a spread `prepare` left for the next round
+        self._last_round_stamp: int | None = None
         self.non_finite_results = 0  # results withheld because the model gave NaN/inf
 
     def reconfigure(self, config: RecognizerConfig) -> None:
@@ -155,14 +157,26 @@ class ActionRecognizer:
         """Expire old tracks, then classify all due tracks in batched forward passes."""
         return [r for batch in self.prepare() for r in self.finish(batch, self.backend.predict(batch.clips))]
 
-    def prepare(self) -> list[PendingBatch]:
+    def prepare(self, spread: bool = False) -> list[PendingBatch]:
         """Expire old tracks and cut the due windows into batches of model input (cheap).
 
         With `finish`, lets a caller run the forward pass outside its lock while new frames arrive.
+        spread: take at most `round_size()` due tracks, the longest-waiting first; the others stay due
+            (`waiting`) for the next call. Tracks that became due together then settle into different
+            phases of the stride, so a live stream's rounds each carry about tracks/stride of them and
+            latency stays flat as people are added, instead of every stride-th frame carrying all.
         """
         for tid in self.tracks.expire():
             self._smoothed.pop(tid, None)
         due = self.tracks.due(self.config.min_frames, self.config.stride)
+        self.waiting = 0
+        newest, last = self.tracks.newest_stamp, self._last_round_stamp
+        self._last_round_stamp = newest
+        # Grid frames since the last round: a 10 fps camera (or a slow round) brings several at once.
+        elapsed = 1 if newest is None or last is None else round((newest - last) / self.tracks.grid.period_ns)
+        if spread and len(due) > (size := self.round_size(max(1, elapsed))):
+            due.sort(key=lambda t: -t.frames_since_inference)  # stable: ties keep the table's order
+            due, self.waiting = due[:size], len(due) - size
         batches = []
         for start in range(0, len(due), self.config.max_batch):
             tracks = due[start : start + self.config.max_batch]
@@ -177,6 +191,12 @@ class ActionRecognizer:
             for t in tracks:
                 t.frames_since_inference = 0
         return batches
+
+    def round_size(self, grid_frames: int = 1) -> int:
+        """Tracks per round that keep every labelled track on its stride when a round comes every
+        `grid_frames` frames of the model's rate: ceil(labelled * grid_frames / stride)."""
+        labelled = sum(len(t) >= self.config.min_frames for t in self.tracks.tracks.values())
+        return max(1, -(-labelled * grid_frames // self.config.stride))
 
     def finish(self, batch: PendingBatch, logits: np.ndarray) -> list[ActionResult]:
         """Turn a batch's logits into results (clip averaging, smoothing, threshold)."""

@@ -89,8 +89,9 @@ def test_labels_per_track_with_windows_and_label_map(running) -> None:
         start = last.window_start.sec * 10**9 + last.window_start.nanosec
         assert end == 19 * 33_333_333  # the newest input stamp
         assert start == 4 * 10**9 // 30  # the window's first frame on the model's 30 fps grid
-    # Both tracks of a round come in one ActionArray: one batched forward per round.
-    assert all(len(arr.actions) == 2 for arr in client.actions)
+    # One ActionArray per round (one batched forward). Rounds are spread (test_round_spreading.py):
+    # tracks due together may go in one round or in consecutive ones, depending on when it runs.
+    assert all(1 <= len(arr.actions) <= 2 for arr in client.actions)
     assert proc.poll() is None
 
 
