@@ -136,3 +136,33 @@ def test_bad_model_file_is_one_line(model_path, tmp_path, name) -> None:
     assert "Traceback" not in run.stdout + run.stderr
     lines = [line for line in run.stdout.splitlines() if line.startswith("action-recognition video:")]
     assert len(lines) == 1 and name in lines[0], run.stdout
+
+
+def test_truncated_video_is_flagged_not_passed_off_as_complete(model_path, tmp_path) -> None:
+    """A cut file was processed up to the cut with exit 0 and no warning."""
+    data = demo_video().read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 10])
+    out = tmp_path / "o.mp4"
+    run = video_tool(str(cut), str(out), "--action-model", str(model_path), "--no-progress", "--imgsz", "320",
+                     cwd=tmp_path)
+    assert run.returncode == 3, run.stdout + run.stderr
+    summary = json.loads(out.with_suffix(".json").read_text())["summary"]
+    decoded, missing = summary["frames"], summary["frames_missing"]
+    assert 0 < decoded < 230 and summary["frames_declared"] == 230 and missing == 230 - decoded
+    assert f"warning: {cut}: only {decoded} of the 230 frames" in run.stdout
+    assert f"INCOMPLETE: {missing} of the input's 230 frames" in run.stdout
+
+
+def test_tiny_video_names_the_real_reason(model_path, tmp_path) -> None:
+    """A 1x1 video failed with "cannot write ... with codec 'mp4v'", blaming the codec."""
+    tiny = tmp_path / "tiny.avi"
+    writer = cv2.VideoWriter(str(tiny), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (1, 1))
+    for i in range(5):
+        writer.write(np.full((1, 1, 3), 40 * i, np.uint8))
+    writer.release()
+    run = video_tool(str(tiny), str(tmp_path / "o.mp4"), "--action-model", str(model_path), "--no-progress",
+                     cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "frames are 1x1 pixels; too small to show a person" in run.stdout
+    assert "codec 'mp4v'" not in run.stdout

@@ -86,7 +86,8 @@ class Pipeline:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 15.0) -> list[int | None]:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        # SIGTERM first: quiet even for a node still importing (SIGINT gave KeyboardInterrupt tracebacks).
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             for p in self.procs:
                 if p.poll() is None:
                     with contextlib.suppress(ProcessLookupError):

@@ -2,6 +2,8 @@
 
 Writes OUTPUT (skeletons, boxes, track ids, each person's current label and score, updated as the
 window slides), OUTPUT's name with .json (per-frame results) and, with --csv, a CSV of the same rows.
+Exit status: 0 done; 1 error (nothing written); 3 outputs written but INPUT ended before the frame
+count its container declares (a truncated or corrupt file: the outputs cover only the decoded part).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+EXIT_INCOMPLETE = 3  # outputs written, but the input video ended before its declared frame count
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -62,4 +67,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{r.frames} frames in {r.wall_s:.1f} s ({r.frames / max(r.wall_s, 1e-9):.1f} fps); "
           f"people in {r.frames_with_people} frames, {len(r.tracks)} track(s); results per label: {labels}")
     print(f"wrote {r.output}, {r.json_path}" + (f", {r.csv_path}" if r.csv_path else ""))
+    if r.frames_missing:
+        print(f"INCOMPLETE: {r.frames_missing} of the input's {r.frames_declared} frames were not decodable "
+              f"(truncated or corrupt file); exit status {EXIT_INCOMPLETE}")
+        return EXIT_INCOMPLETE
     return 0

@@ -7,9 +7,11 @@ cleanly (exit code 0) at the end of the file unless `loop` is set.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
+from xml.etree import ElementTree
 
 import cv2
 from builtin_interfaces.msg import Time
@@ -21,7 +23,7 @@ from action_recognition.nodes import convert
 from action_recognition.nodes.params import VIDEO_SOURCE_PARAMS, declare, qos_profile
 from action_recognition.nodes.run import run_node
 from action_recognition.paths import demo_video
-from action_recognition.pose.video_source import VideoSource, VideoSourceError
+from action_recognition.pose.video_source import ShortPass, VideoSource, VideoSourceError
 
 
 def _to_time(seconds_ns: int) -> Time:
@@ -41,6 +43,10 @@ class VideoSourceNode(Node):
             f"{p['encoding']}, QoS {p['qos_reliability']} depth {p['qos_depth']}, loop={p['loop']}"
         )
         self.published = 0
+        self.oversize = 0  # frames bigger than the transport's shared-memory segment
+        self.safe_bytes, self.transport = shm_segment()
+        # A cut file ends early as if complete: say so at each such pass (loops repeat it).
+        self.source.on_short_pass = self._on_short_pass
         self.finished = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="video_source", daemon=True)
@@ -76,14 +82,59 @@ class VideoSourceNode(Node):
             else:
                 stamp = _to_time(start_stamp + round(n / self.fps * 1e9))
             header = Header(stamp=stamp, frame_id=p["frame_id"])
-            self.pub.publish(convert.bgr_to_image(image, header, p["encoding"]))
+            msg = convert.bgr_to_image(image, header, p["encoding"])
+            self._check_size(msg)
+            self.pub.publish(msg)
             self.published += 1
-        self.get_logger().info(f"end of video after {self.published} frames")
+        end = f"end of video after {self.published} frames"
+        if self.oversize:
+            end += (f"; {self.oversize} of them over the transport's {self.safe_bytes / 2**20:g} MiB "
+                    "shared-memory segment (see the warning above)")
+        if self.source.short_pass is not None:
+            end += f" (truncated or corrupt file: {self.source.short_pass.missing} declared frames missing)"
+        self.get_logger().info(end)
+
+    def _on_short_pass(self, short: ShortPass) -> None:
+        self.get_logger().warning(short.describe(self.source.source))
+
+    def _check_size(self, msg: Image) -> None:
+        """Warn once when frames exceed the shared-memory segment: such frames go as fragmented UDP,
+        where a best-effort subscriber loses most or all of them, and nothing else would say so."""
+        size = len(msg.data)
+        if size <= self.safe_bytes:
+            return
+        self.oversize += 1
+        if self.oversize == 1:
+            self.get_logger().warning(
+                f"image {msg.width}x{msg.height} {msg.encoding} is {size / 2**20:.1f} MiB, more than the "
+                f"{self.safe_bytes / 2**20:g} MiB shared-memory segment of the DDS transport "
+                f"({self.transport}): "
+                f"frames travel as fragmented UDP, where best-effort subscribers lose most or all of them "
+                f"(this publisher: {self.p['qos_reliability']}). Downscale with the 'width' parameter, use "
+                "reliable QoS, or a Fast DDS profile with a larger segment_size"
+            )
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2.0)
         self.source.close()
+
+
+_FASTDDS_DEFAULT_SHM_SEGMENT = 512 * 1024  # Fast DDS's built-in shared-memory transport
+
+
+def shm_segment() -> tuple[int, str]:
+    """(bytes, where from) of the largest shared-memory segment this process's Fast DDS uses."""
+    profile = os.environ.get("FASTDDS_DEFAULT_PROFILES_FILE", "")
+    default = (_FASTDDS_DEFAULT_SHM_SEGMENT, "Fast DDS default")
+    if not profile:
+        return default
+    try:
+        root = ElementTree.parse(profile).getroot()
+    except (OSError, ElementTree.ParseError):
+        return default
+    sizes = [int(e.text) for e in root.iter() if e.tag.endswith("segment_size") and (e.text or "").isdigit()]
+    return (max(sizes), f"profile {profile}") if sizes else default
 
 
 def main(args: list[str] | None = None) -> int:

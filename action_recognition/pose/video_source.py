@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,23 @@ DEFAULT_FPS = 30.0  # when a camera or container does not report one
 
 class VideoSourceError(RuntimeError):
     """The source cannot be opened."""
+
+
+@dataclass(frozen=True)
+class ShortPass:
+    """A pass over a file that ended before the container's declared frame count: the file is cut
+    short (an interrupted copy or recording) or has frames the decoder could not read."""
+
+    decoded: int
+    declared: int
+
+    @property
+    def missing(self) -> int:
+        return self.declared - self.decoded
+
+    def describe(self, source: object) -> str:
+        return (f"{source}: only {self.decoded} of the {self.declared} frames its container declares could "
+                f"be decoded ({self.missing} missing): the file is truncated or corrupt")
 
 
 @dataclass
@@ -48,17 +65,30 @@ class VideoSource:
         self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if not self.is_camera else 0
         self.width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.short_pass: ShortPass | None = None  # set when a pass over a file ended early (see ShortPass)
+        self.on_short_pass: Callable[[ShortPass], None] | None = None  # called at each such pass
+
+    def _end_of_pass(self, decoded: int) -> None:
+        if self.is_camera or self.frame_count <= 0 or decoded >= self.frame_count:
+            return
+        self.short_pass = ShortPass(decoded, self.frame_count)
+        if self.on_short_pass is not None:
+            self.on_short_pass(self.short_pass)
 
     def __iter__(self) -> Iterator[VideoFrame]:
         index = 0
+        in_pass = 0  # frames decoded in this pass over the file
         while self._cap is not None:
             ok, image = self._cap.read()
             if not ok:
+                self._end_of_pass(in_pass)
+                in_pass = 0
                 # End of file: rewind when looping, unless the file gave nothing at all.
                 if self.loop and index > 0 and self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
                     ok, image = self._cap.read()
                 if not ok:
                     return
+            in_pass += 1
             if self.is_camera:
                 ts = float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0) / 1e3 or index / self.fps
             else:

@@ -26,6 +26,8 @@ from action_recognition.pose.video_source import VideoSource, VideoSourceError
 from action_recognition.recognition import PersonFrame, RecognizerConfig, load_action_model
 from action_recognition.recognition.recognizer import ActionRecognizer
 
+MIN_FRAME_SIDE = 2  # pixels; mp4v refuses 1x1 frames
+
 
 class VideoToolError(RuntimeError):
     """Bad input/output paths or a pose model and action model that do not fit together."""
@@ -63,6 +65,8 @@ class VideoResult:
     wall_s: float
     unchanged: bool  # nobody found: the output is the input, untouched
     model: dict[str, Any] = field(default_factory=dict)
+    frames_declared: int = 0  # the container's frame count (0 = unknown)
+    frames_missing: int = 0  # declared but not decodable: a truncated or corrupt file (see ShortPass)
 
 
 def _person_rows(frame_index: int, t: float, persons: list[Any], current: dict[int, tuple[str, float, int]],
@@ -102,6 +106,12 @@ def run_video(
         raise VideoToolError(str(exc)) from exc
     if source.is_camera:
         raise VideoToolError("INPUT must be a video file")
+    if min(source.width, source.height) < MIN_FRAME_SIDE:  # MPEG-4 cannot encode it, and no person fits
+        source.close()
+        raise VideoToolError(
+            f"{input_path}: frames are {source.width}x{source.height} pixels; too small to show a person "
+            f"(and below the {MIN_FRAME_SIDE}x{MIN_FRAME_SIDE} the output codec can encode)"
+        )
 
     model = load_action_model(c.action_model, c.label_map, c.layout, c.device)
     layout = model.spec.skeleton().name
@@ -119,7 +129,8 @@ def run_video(
     writer = cv2.VideoWriter(str(output_path), cv2.VideoWriter_fourcc(*c.fourcc), source.fps,
                              (source.width, source.height))
     if not writer.isOpened():
-        raise VideoToolError(f"cannot write {output_path} with codec {c.fourcc!r}")
+        size = f"{source.width}x{source.height} at {source.fps:g} fps"
+        raise VideoToolError(f"cannot write {output_path} ({size}) with codec {c.fourcc!r}")
 
     total = min(source.frame_count, c.max_frames) if c.max_frames else source.frame_count
     current: dict[int, tuple[str, float, int]] = {}  # track -> (label, score, frame of the result)
@@ -157,6 +168,11 @@ def run_video(
         writer.release()
         source.close()
     wall = time.monotonic() - start
+    # A file cut short decodes fine up to the cut, then ends as if complete: compare with the
+    # container's declared frame count, so partial output is never mistaken for the whole video.
+    short = source.short_pass if not (c.max_frames and len(frames) >= c.max_frames) else None
+    if short is not None:
+        log(f"warning: {short.describe(input_path)}; the output covers the {short.decoded} decoded frames")
 
     unchanged = False
     if not tracks:
@@ -173,6 +189,7 @@ def run_video(
         frames_with_people=with_people, tracks=sorted(tracks), label_counts=label_counts,
         wall_s=round(wall, 2),
         unchanged=unchanged,
+        frames_declared=source.frame_count, frames_missing=short.missing if short else 0,
         model={"action_model": str(model.path), "labels": model.labels, "layout": layout,
                "pose_model": str(estimator.model_path), "imgsz": c.imgsz,
                "model_fps": recognizer.config.fps,

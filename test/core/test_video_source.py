@@ -59,3 +59,33 @@ def test_missing_file_and_camera(tmp_path) -> None:
     with pytest.raises(VideoSourceError, match="cannot open"):
         VideoSource(97)  # no such camera device here
     assert parse_source("2") == 2 and parse_source(3) == 3
+
+
+def _cut(tmp_path, fraction: float):
+    """The demo video cut short, as an interrupted copy leaves it (its index still declares 230 frames)."""
+    data = demo_video().read_bytes()
+    path = tmp_path / f"cut_{int(fraction * 100)}.mp4"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
+def test_truncated_file_is_detected_with_counts(tmp_path) -> None:
+    """A cut file decodes up to the cut and then ended like a complete one: nothing told them apart."""
+    source = VideoSource(_cut(tmp_path, 0.3))
+    decoded = sum(1 for _ in source)
+    assert 0 < decoded < source.frame_count == 230
+    assert source.short_pass is not None
+    assert (source.short_pass.decoded, source.short_pass.declared) == (decoded, 230)
+    assert f"only {decoded} of the 230 frames" in source.short_pass.describe("x.mp4")
+    complete = VideoSource(demo_video())
+    assert sum(1 for _ in complete) == 230 and complete.short_pass is None
+
+
+def test_truncated_file_reports_every_loop_pass(tmp_path) -> None:
+    source = VideoSource(_cut(tmp_path, 0.1), loop=True)
+    passes = []
+    source.on_short_pass = passes.append
+    frames = list(itertools.islice(source, 100))
+    per_pass = passes[0].decoded
+    assert len(passes) == (100 - 1) // per_pass and all(p.decoded == per_pass for p in passes)
+    assert [f.index for f in frames] == list(range(100))  # indexes keep counting across passes

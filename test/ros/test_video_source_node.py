@@ -108,3 +108,50 @@ def test_missing_file_is_fatal(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "video file not found" in proc.stdout + proc.stderr
+
+
+def test_truncated_file_is_reported_with_counts(tmp_path: Path) -> None:
+    """A cut file used to end with "end of video after N frames" at INFO, like a complete one."""
+    from action_recognition.paths import demo_video
+
+    data = demo_video().read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 10])
+    params = [f"source:={cut}", "rate:=60.0", "width:=64"]
+    rc, log, msgs, _ = run_source(tmp_path, f"/vs_{os.getpid()}/cut", *(x for p in params for x in ("-p", p)))
+    assert rc == 0, log
+    assert 0 < len(msgs) < 230
+    assert f"only {len(msgs)} of the 230 frames its container declares could be decoded" in log, log
+    assert "[WARN]" in log and "truncated or corrupt" in log
+
+
+def test_frames_over_the_transport_segment_are_reported(video: Path, tmp_path: Path) -> None:
+    """Images bigger than the shared-memory segment went out with no log at all (best-effort
+    subscribers then got nothing). Here: Fast DDS's built-in 512 KiB segment, 640x480 bgr8 frames."""
+    big = tmp_path / "vga.avi"
+    writer = cv2.VideoWriter(str(big), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (640, 480))
+    for i in range(3):
+        writer.write(np.full((480, 640, 3), 40 * i, np.uint8))
+    writer.release()
+    env = {k: v for k, v in os.environ.items() if k != "FASTDDS_DEFAULT_PROFILES_FILE"}
+    cmd = [sys.executable, "-m", "action_recognition.nodes.video_source_node", "--ros-args",
+           "-r", f"image:=/vs_{os.getpid()}/big", "-p", f"source:={big}",
+           "-p", "qos_reliability:=best_effort"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log
+    warnings = [line for line in log.splitlines() if "shared-memory segment" in line and "[WARN]" in line]
+    assert len(warnings) == 1, log  # once, not per frame
+    assert "640x480 bgr8 is 0.9 MiB" in warnings[0] and "0.5 MiB" in warnings[0]
+    assert "best_effort" in warnings[0]
+    assert "3 of them over the transport's 0.5 MiB" in log
+
+
+def test_transport_segment_is_read_from_the_profile(monkeypatch) -> None:
+    from action_recognition.nodes.video_source_node import shm_segment
+    from action_recognition.paths import config_dir
+
+    monkeypatch.setenv("FASTDDS_DEFAULT_PROFILES_FILE", str(config_dir() / "fastdds_shm.xml"))
+    assert shm_segment()[0] == 32 * 2**20
+    monkeypatch.delenv("FASTDDS_DEFAULT_PROFILES_FILE")
+    assert shm_segment() == (512 * 1024, "Fast DDS default")
