@@ -6,8 +6,10 @@ import csv
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -166,3 +168,28 @@ def test_tiny_video_names_the_real_reason(model_path, tmp_path) -> None:
     assert run.returncode == 1, run.stdout + run.stderr
     assert "frames are 1x1 pixels; too small to show a person" in run.stdout
     assert "codec 'mp4v'" not in run.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stop_signal_ends_with_one_line(model_path, tmp_path, sig) -> None:
+    """SIGTERM used to kill the tool silently (143) and Ctrl-C printed a KeyboardInterrupt traceback."""
+    out = tmp_path / "o.mp4"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "action_recognition.cli.main", "video", str(demo_video()), str(out),
+         "--action-model", str(model_path), "--no-progress", "--imgsz", "320"],
+        cwd=tmp_path, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        for _ in range(1200):  # the writer creates OUTPUT once models are loaded: processing has begun
+            if out.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()[0]
+        proc.send_signal(sig)
+        log = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + sig, log
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
+    assert f"stopped by {sig.name}" in log

@@ -9,6 +9,7 @@ count its container declares (a truncated or corrupt file: the outputs cover onl
 from __future__ import annotations
 
 import argparse
+import signal
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,11 +59,26 @@ def run(args: argparse.Namespace) -> int:
         score_threshold=args.score_threshold, smoothing=args.smoothing, max_frames=args.max_frames,
     )
     csv_path = None if args.csv is None else (args.csv or Path(args.output).with_suffix(".csv"))
+    stopped_by: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:  # SIGTERM like Ctrl-C: one line, no traceback
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         r = run_video(args.input, args.output, config, args.json, csv_path, progress=not args.no_progress)
     except (VideoToolError, ModelSourceError, PoseSetupError, ValueError) as exc:
         print(f"action-recognition video: {exc}")
         return 1
+    except KeyboardInterrupt:
+        sig = stopped_by[0] if stopped_by else signal.SIGINT
+        print(f"action-recognition video: stopped by {signal.Signals(sig).name}; {args.output} holds the "
+              "frames annotated so far, no JSON/CSV written", flush=True)
+        return 128 + sig
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
     labels = ", ".join(f"{k} {v}" for k, v in sorted(r.label_counts.items(), key=lambda kv: -kv[1])) or "none"
     print(f"{r.frames} frames in {r.wall_s:.1f} s ({r.frames / max(r.wall_s, 1e-9):.1f} fps); "
           f"people in {r.frames_with_people} frames, {len(r.tracks)} track(s); results per label: {labels}")
