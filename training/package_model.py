@@ -2,11 +2,13 @@
 
     .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_synth \
         --out models/stgcnpp_coco_synth --subset "sitting down,standing up (from sitting position)"
+    .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_real --out models/stgcnpp_coco_real \
+        --config training/configs/stgcnpp_coco_real.yaml --title "..." --notes notes.md --subset ...
 
 Re-evaluates best.pth on the run's test split with PYSKL's 10 clips and with 1 clip (what the
 online node feeds), adds the accuracy on each --subset of classes, and writes model.pth (weights
 + spec only), config.yaml, label_map.txt, metrics.json, report.md, confusion_matrix.png and
-curves.png into --out.
+curves.png into --out. --notes appends a markdown file (real-data results, licences) to report.md.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def main() -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--subset", action="append", default=[])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--config", default="training/configs/stgcnpp_coco_synth.yaml",
+                        help="the config the report names as the training command")
+    parser.add_argument("--title", default="Default model: ST-GCN++, COCO-17 2D, synthetic actions")
+    parser.add_argument("--notes", type=Path, help="markdown appended to report.md")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -75,7 +81,9 @@ def main() -> None:
                "val": ckpt.meta.get("val"), **results, "train_time_s": round(train_time, 1),
                "epochs": history}
     (out / "metrics.json").write_text(json.dumps(summary, indent=2))
-    (out / "report.md").write_text(render_report(summary, cfg, names, args.subset))
+    notes = args.notes.read_text() if args.notes else ""
+    (out / "report.md").write_text(render_report(summary, cfg, names, args.subset, args.config, args.title)
+                                   + notes)
     print(f"wrote {out}: " + ", ".join(sorted(p.name for p in out.iterdir())))
 
 
@@ -83,12 +91,14 @@ def row(*cells: object) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def render_report(s: dict, cfg, names: list[str], subsets: list[str]) -> str:
+def render_report(s: dict, cfg, names: list[str], subsets: list[str],
+                  config: str = "training/configs/stgcnpp_coco_synth.yaml",
+                  title: str = "Default model: ST-GCN++, COCO-17 2D, synthetic actions") -> str:
     spec = s["model_spec"]
     tests = sorted(k for k in s if k.startswith("test_"))
     lines = [
-        "# Default model: ST-GCN++, COCO-17 2D, synthetic actions", "",
-        "Trained with `action-recognition train --config training/configs/stgcnpp_coco_synth.yaml` "
+        f"# {title}", "",
+        f"Trained with `action-recognition train --config {config}` "
         "(packaged by `training/package_model.py`). Test data: the synthetic generator's `test` split, "
         "drawn from body proportions, camera heights, fields of view, person sizes and viewing angles "
         "disjoint from training's, with its own seeds.", "",

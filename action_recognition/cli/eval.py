@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threshold", type=float, default=None,
                         help="--real: top score below which the output is unknown (default: the model's "
                              "own score_threshold, else 0)")
+    parser.add_argument("--threads", type=int, default=None, help="--real: torch threads (default: torch's)")
+    parser.add_argument("--subjects", help="--real: only these `subject` ids, comma separated (e.g. 5,7)")
     parser.add_argument("--noise-seed", type=int, default=None,
                         help="--real: also add pose-estimator noise (training.augment) with this seed")
     parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")

@@ -19,6 +19,10 @@ def run_real(args: argparse.Namespace) -> int:
         print(f"error: --windows {args.windows!r}: write seconds separated by commas, e.g. 2,3",
               file=sys.stderr)
         return 2
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         ckpt = load_checkpoint(resolve_model_path(args.checkpoint))
     except (CheckpointError, ValueError) as exc:
@@ -28,16 +32,23 @@ def run_real(args: argparse.Namespace) -> int:
     threshold = args.threshold
     if threshold is None:
         threshold = float((ckpt.meta.get("info") or {}).get("score_threshold", 0.0))
+    try:
+        subjects = [int(x) for x in args.subjects.split(",")] if args.subjects else None
+    except ValueError:
+        print(f"error: --subjects {args.subjects!r}: write ids separated by commas, e.g. 5,7",
+              file=sys.stderr)
+        return 2
     reports = []
     for path in args.real:
         try:
-            data = load_labelled(path, classes)
+            data = load_labelled(path, classes, subjects=subjects)
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 2
         reports.append(evaluate_set(ckpt.model, ckpt.spec, data, classes, windows, threshold=threshold,
                                     noise_seed=args.noise_seed))
     result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
+              "subjects": subjects,
               "reports": reports}
     print(format_table(reports, classes))
     if args.out:

@@ -35,7 +35,7 @@ OUT_OF_SET = -1
 class LabelledSet:
     """One file's samples with labels mapped to the model's classes (-1 = out of set)."""
 
-    name: str
+    name: str  # the file's stem
     samples: list[dict[str, Any]]
     labels: np.ndarray  # model class index, or -1
     source_labels: list[str]
@@ -55,8 +55,11 @@ def map_to_model(file_classes: Sequence[str], model_classes: Sequence[str]) -> d
     return {i: index.get(name, OUT_OF_SET) for i, name in enumerate(file_classes)}
 
 
-def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | None = None) -> LabelledSet:
-    """A PYSKL file (with `classes`) -> its samples and their labels in the model's class order."""
+def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | None = None,
+                  subjects: Sequence[int] | None = None) -> LabelledSet:
+    """A PYSKL file (with `classes`) -> its samples and their labels in the model's class order.
+
+    subjects: keep only samples whose `subject` is one of these (leave-subjects-out protocols)."""
     path = Path(path)
     with path.open("rb") as fh:
         data = pickle.load(fh)
@@ -68,6 +71,8 @@ def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | N
     if split is not None:
         wanted = set(data["split"][split])
         samples = [s for s in samples if s["frame_dir"] in wanted]
+    if subjects is not None:
+        samples = [s for s in samples if s.get("subject") in set(subjects)]
     labels = np.array([mapping[int(s["label"])] for s in samples], dtype=np.int64)
     names = [str(s.get("source_label", classes[int(s["label"])])) for s in samples]
     fps = float(np.median([float(s.get("fps", 30.0)) for s in samples])) if samples else 30.0
