@@ -26,9 +26,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
@@ -41,6 +39,7 @@ from action_recognition.nodes import convert
 from action_recognition.nodes.message_dict import message_to_dict
 from action_recognition.nodes.params import Param, declare
 from action_recognition.nodes.qos import label_map_qos
+from action_recognition.nodes.run import run_node
 from action_recognition.pose.draw import draw_poses
 from action_recognition.pose.video_source import VideoSource, VideoSourceError
 
@@ -244,6 +243,10 @@ class DemoRecorder(Node):
         self.s.written += 1
 
     # ---- the end ----
+    def stop(self) -> None:
+        """The process is ending (end of the demo, or a signal): write the outputs and the summary."""
+        self.finish(stopped_early=not self.finished)
+
     def finish(self, stopped_early: bool) -> dict[str, Any]:
         self._flush(final=True)
         if self.writer is not None:
@@ -268,26 +271,9 @@ class DemoRecorder(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=sys.argv if args is None else args)
-    node = None
-    code = 0
-    stopped_early = False
-    try:
-        node = DemoRecorder()
-        while rclpy.ok() and not node.finished:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        stopped_early = True
-    except (ValueError, VideoSourceError) as exc:  # a bad parameter or video path
-        rclpy.logging.get_logger("demo_recorder").fatal(str(exc))
-        code = 1
-    finally:
-        if node is not None:
-            if code == 0:
-                node.finish(stopped_early)
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return code
+    # run_node: quiet stop on SIGINT/SIGTERM (stop() still writes the outputs), fatal bad parameters.
+    return run_node(DemoRecorder, "demo_recorder", fatal=(VideoSourceError,),
+                    until=lambda node: node.finished, args=args)
 
 
 if __name__ == "__main__":

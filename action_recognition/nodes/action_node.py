@@ -210,7 +210,7 @@ class ActionNode(ManagedNode):
                 setattr(self, name, None)
         self.recognizer = None
 
-    def summary(self) -> str:
+    def summary_line(self) -> str:
         s = self._stats
         windows = self.recognizer.windows_classified if self.recognizer is not None else 0
         return (f"stopped: {s.received} skeleton arrays received, {windows} windows classified, "
@@ -319,7 +319,7 @@ class ActionNode(ManagedNode):
                 self._new_frames = False
                 recognizer = self.recognizer  # cleanup may drop it while a forward pass runs
                 # stride mode: about tracks/stride per round (flat latency as people are added)
-                batches = recognizer.prepare(spread=self._period <= 0)
+                batches = recognizer.prepare(spread=self._period <= 0 and self.p["spread_rounds"])
             for batch in batches:
                 start = time.perf_counter()
                 logits = recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming

@@ -37,7 +37,7 @@ SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FA
 
 class ManagedNode(LifecycleNode):
     """Subclasses implement _configure, _open_input, _close_input, _release, _publish_diagnostics,
-    and optionally _apply, stop and summary."""
+    and optionally _apply, stop and summary_line."""
 
     # Exceptions of configure that are a clear user error (one log line, no traceback).
     setup_errors: tuple[type[Exception], ...] = ()
@@ -87,7 +87,7 @@ class ManagedNode(LifecycleNode):
     def stop(self) -> None:
         """End worker threads; after it nothing is published."""
 
-    def summary(self) -> str:
+    def summary_line(self) -> str:
         return ""
 
     # ---- transitions -----------------------------------------------------------------------------

@@ -118,7 +118,7 @@ class PoseNode(ManagedNode):
                 setattr(self, name, None)
         self.estimator = None
 
-    def summary(self) -> str:
+    def summary_line(self) -> str:
         s = self._stats
         return (f"stopped: {s.received} images received, {s.processed} processed, {s.dropped} dropped "
                 f"(newer frame), {s.invalid} invalid, {s.persons} person detections published")

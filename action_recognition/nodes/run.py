@@ -66,7 +66,7 @@ def run_node(
     A lifecycle node with `autostart` is configured and activated here; a failed configure is exit 1.
     The loop ends on a stop signal, or when `until(node)` is true (then it spins `linger` seconds
     more, so reliable subscribers fetch the last messages). A node's `stop()` runs before it is
-    destroyed, so worker threads end first; its `summary()` is logged last. With `exit_process`
+    destroyed, so worker threads end first; its `summary_line()` is logged last. With `exit_process`
     (a node's main), the process then ends at once with the status; otherwise it is returned.
     """
     signals = _Signals()
@@ -131,8 +131,8 @@ def _finish(node: Node) -> None:
     stop = getattr(node, "stop", None)
     if stop is not None:
         stop()
-    summary = getattr(node, "summary", None)
-    text = summary() if summary is not None and getattr(node, "was_active", True) else ""
+    summary_line = getattr(node, "summary_line", None)
+    text = summary_line() if summary_line is not None and getattr(node, "was_active", True) else ""
     if text:
         node.get_logger().info(text)
     node.destroy_node()

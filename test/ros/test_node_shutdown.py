@@ -159,3 +159,14 @@ def test_real_ros2_launch_stops_the_pipeline_without_escalation(tmp_path: Path) 
     assert "escalating to 'SIGTERM'" not in out and "SIGKILL" not in out, out
     assert out.count("stopped:") == 2, out  # both nodes' summaries
     assert not [n for n in NOISE if n in out], out
+
+
+def test_a_failing_demo_stops_the_other_nodes_quietly(tmp_path: Path) -> None:
+    """The action node fails at start; the launcher stops the others while they are still starting."""
+    cli = str(Path(sys.executable).parent / "action-recognition")
+    run = subprocess.run([cli, "launch", "demo", "action_model:=/nonexistent.pth", f"output:={tmp_path}"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "action model /nonexistent.pth does not exist" in out
+    assert not [n for n in NOISE if n in out], out
