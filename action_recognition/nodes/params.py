@@ -83,6 +83,8 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
           "0 = every new frame", dynamic=True, low=0.0, high=3600.0),
     Param("period", 0.0, "seconds between inference rounds over all tracks with new frames; 0 = use stride",
           dynamic=True, low=0.0, high=3600.0),
+    Param("spread_rounds", True, "stride mode: each round takes about tracks/stride due tracks, so tracks "
+          "keep different phases and latency stays flat as people are added; false = all due at once"),
     Param("persons_per_sample", 1, "1, or 2 = each track with its nearest other person (interactions)",
           low=1, high=2),
     Param("smoothing", 0.0, "weight of the previous probabilities in a moving average; 0 = off",
