@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from action_recognition.bench.nodes import loads_torch, memory_mb, percentile, start_node, stop_node, wait_for
+from action_recognition.bench.nodes import (
+    cpu_ms,
+    loads_torch,
+    memory_mb,
+    percentile,
+    start_node,
+    stop_node,
+    wait_for,
+)
 from action_recognition.recognition import load_action_model
 
 ACTION_NODE = "action_recognition.nodes.action_node"
@@ -31,6 +39,7 @@ class ActionRun:
     rate: float
     seconds: float
     stride: int = 5  # frames of a track between two of its labels, at the model's frame rate
+    spread: bool = True  # the node's spread_rounds (False: every due track in one round, as before)
 
 
 def person(tid: int, frame: int, joints: int = 17) -> tuple[np.ndarray, np.ndarray]:
@@ -40,17 +49,21 @@ def person(tid: int, frame: int, joints: int = 17) -> tuple[np.ndarray, np.ndarr
     return xy.astype(np.float32), rng.uniform(0.3, 1, joints).astype(np.float32)
 
 
-def forward_ms(backend: Any, spec: Any, batch: int, reps: int = 5) -> float:
-    """Median ms of one forward pass over `batch` one-person clips (the node's input shape)."""
+def forward_ms(backend: Any, spec: Any, batch: int, reps: int = 5) -> tuple[float, float]:
+    """Median (wall ms, CPU ms) of one forward pass over `batch` one-person clips (the node's input).
+
+    CPU time is this thread's: ONNX Runtime with one intra-op thread runs the graph on the caller's.
+    """
     x = np.random.default_rng(0).standard_normal(
         (batch, 1, spec.clip_len, spec.skeleton().num_joints, spec.in_channels)).astype(np.float32)
     backend.predict(x)  # warm-up (ONNX Runtime plans shapes on first use)
-    times = []
+    wall, cpu = [], []
     for _ in range(reps):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         backend.predict(x)
-        times.append((time.perf_counter() - start) * 1e3)
-    return float(np.median(times))
+        wall.append((time.perf_counter() - start) * 1e3)
+        cpu.append((time.thread_time() - start_cpu) * 1e3)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 class ForwardTable:
@@ -59,9 +72,9 @@ class ForwardTable:
     def __init__(self, model: str | None, cpus: set[int]) -> None:
         self.model = load_action_model(model or None, threads=1)
         self.cpus = cpus
-        self._ms: dict[int, float] = {}
+        self._ms: dict[int, tuple[float, float]] = {}
 
-    def __call__(self, batch: int) -> float:
+    def _measure(self, batch: int) -> tuple[float, float]:
         if batch not in self._ms:
             before = os.sched_getaffinity(0)
             os.sched_setaffinity(0, self.cpus)
@@ -71,12 +84,21 @@ class ForwardTable:
                 os.sched_setaffinity(0, before)
         return self._ms[batch]
 
-    def measured(self) -> dict[int, float]:
-        """Batch size -> forward ms, for the sizes measured so far."""
-        return dict(sorted(self._ms.items()))
+    def __call__(self, batch: int) -> float:
+        """Wall ms of a forward pass over `batch` tracks."""
+        return self._measure(batch)[0]
+
+    def cpu(self, batch: int) -> float:
+        """CPU ms of a forward pass over `batch` tracks (hardly affected by other load)."""
+        return self._measure(batch)[1]
+
+    def measured(self) -> dict[int, dict[str, float]]:
+        """Batch size -> {wall_ms, cpu_ms}, for the sizes measured so far."""
+        return {b: {"wall_ms": round(w, 2), "cpu_ms": round(c, 2)} for b, (w, c) in sorted(self._ms.items())}
 
     def per_track(self, batches: tuple[int, ...] = (1, 4, 16)) -> dict[str, float]:
-        return {f"batch_{b}": round(self(b) / b, 2) for b in batches}
+        """CPU ms per track of a forward pass at a few batch sizes."""
+        return {f"batch_{b}": round(self.cpu(b) / b, 2) for b in batches}
 
 
 def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus: set[int],
@@ -91,9 +113,10 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
     from action_recognition.msg import ActionArray, Keypoint, Skeleton, SkeletonArray
 
     spec = forward.model.spec
-    ns = f"/bench_action_{os.getpid()}_{run.tracks}"
+    ns = f"/bench_action_{os.getpid()}_{run.tracks}_{int(run.spread)}"
     params = {"model": model or "", "threads": 1, "stride_s": run.stride / spec.fps,
-              "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5}
+              "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5,
+              "spread_rounds": run.spread}
     proc = start_node(ACTION_NODE, ns, params, cpus=node_cpus, log=log)
     before = os.sched_getaffinity(0)
     os.sched_setaffinity(0, client_cpus)
@@ -122,7 +145,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
 
     sub = node.create_subscription(ActionArray, f"{ns}/actions", on_actions, qos)
     node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
-    result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate}
+    result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate, "spread_rounds": run.spread}
     try:
         def spin(t: float) -> None:
             executor.spin_once(timeout_sec=t)
@@ -150,17 +173,23 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
         period = 1.0 / run.rate
         next_t = time.perf_counter()
         measured_from = int(window * 1e9 / run.rate)  # windows full: the steady state
+        cpu_start = None
         for stamp, msg in messages:
+            if stamp == measured_from:
+                cpu_start = cpu_ms(proc.pid)
             sent_at[stamp] = time.perf_counter()
             pub.publish(msg)
             next_t += period
             while (left := next_t - time.perf_counter()) > 0:
                 spin(left)
         wait_for(lambda: False, 2.0, spin)  # the last rounds and a diagnostics report
+        node_cpu = cpu_ms(proc.pid) - (cpu_start or 0.0)
         steady = [g for g in got if g[2] >= measured_from]
         latency = [g[0] for g in steady]
         overhead = [g[0] - forward(g[1]) for g in steady]
         sizes = [g[1] for g in steady]
+        steady_frames = frames - window
+        forward_cpu = sum(forward.cpu(b) for b in sizes)
         # Windows due in the steady part: every track every `stride` model frames.
         due = run.tracks * (frames - window) * spec.fps / run.rate / run.stride
         classified = sum(sizes)
@@ -177,6 +206,12 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
             "overhead_ms_p50": percentile(overhead, 50),
             "overhead_ms_p95": percentile(overhead, 95),
             "tracks_per_round_mean": round(float(np.mean(sizes)), 2) if sizes else None,
+            # CPU time (nearly load-independent): the node's whole process per input frame, the
+            # forward passes' share of it, and the rest (messages, windows, features, DDS).
+            "node_cpu_ms_per_frame": round(node_cpu / steady_frames, 2),
+            "forward_cpu_ms_per_frame": round(forward_cpu / steady_frames, 2),
+            "overhead_cpu_ms_per_round": round((node_cpu - forward_cpu) / len(sizes), 2) if sizes else None,
+            "core_share": round(node_cpu / 1e3 / (steady_frames / run.rate), 3),
             "sustained": bool(received == frames and dropped == 0 and classified >= SUSTAINED_SHARE * due),
             **memory_mb(proc.pid),
             "torch_loaded": loads_torch(proc.pid),

@@ -30,11 +30,14 @@ POSE_COLUMNS = [("backend", "backend"), ("imgsz", "imgsz"), ("bare_ms_p50", "bar
                 ("node_cpu_ms", "node CPU ms/frame"), ("node_vs_bare_cpu", "node / bare (CPU)"),
                 ("node_vs_bare_wall", "node / bare (p50)"), ("rss_mb", "node RSS MB"),
                 ("people_per_frame", "people/frame")]
-ACTION_COLUMNS = [("tracks", "tracks"), ("rate_hz", "Hz"), ("tracks_per_round_mean", "tracks/round"),
+ACTION_COLUMNS = [("tracks", "tracks"), ("rate_hz", "Hz"), ("spread_rounds", "spread"),
+                  ("tracks_per_round_mean", "tracks/round"),
                   ("latency_ms_p50", "latency p50"), ("latency_ms_p95", "latency p95"),
-                  ("overhead_ms_p95", "node overhead p95"), ("windows_classified", "windows"),
-                  ("windows_due", "due"), ("frames_dropped", "dropped"), ("sustained", "sustained"),
-                  ("rss_mb", "node RSS MB")]
+                  ("overhead_ms_p95", "node overhead p95"), ("node_cpu_ms_per_frame", "node CPU ms/frame"),
+                  ("forward_cpu_ms_per_frame", "forward CPU ms/frame"),
+                  ("overhead_cpu_ms_per_round", "overhead CPU ms/round"), ("core_share", "share of a core"),
+                  ("windows_classified", "windows"), ("windows_due", "due"), ("frames_dropped", "dropped"),
+                  ("sustained", "sustained"), ("rss_mb", "node RSS MB")]
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -49,7 +52,7 @@ def markdown(result: dict[str, Any]) -> str:
         forward = action["forward_ms_per_track"]
         per_track = ", ".join(f"{k.replace('_', ' ')}: {v} ms" for k, v in forward.items())
         rate = result["settings"]["rate_hz"]
-        parts += ["", f"Action model forward per track ({per_track}).", "",
+        parts += ["", f"Action model forward, CPU ms per track ({per_track}).", "",
                   f"Action node, {action['model']}:", "", table(action["runs"], ACTION_COLUMNS), "",
                   f"Tracks sustained at {rate:g} Hz: {action['max_tracks_sustained']}"]
     return "\n".join(parts)

@@ -45,6 +45,7 @@ class BenchSettings:
     model: str | None = None  # action model; None = the shipped default
     pose: bool = True
     action: bool = True
+    compare_unspread: bool = False  # also run each track count with the node's spread_rounds off
     logs: Path | None = None  # node logs go here (a temporary folder when None)
 
     def track_counts(self) -> list[int]:
@@ -79,16 +80,19 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
         forward = action.ForwardTable(settings.model, node_cpus)
         runs = []
         for n in settings.track_counts():
-            say(f"action node, {n} track(s) at {settings.camera.fps:g} Hz, {settings.action_seconds:g} s ...")
-            spec = action.ActionRun(n, settings.camera.fps, settings.action_seconds, settings.stride)
-            runs.append(action.run_node(spec, settings.model, forward, node_cpus, client_cpus,
-                                        log=logs / f"action_{n}.log"))
-        sustained = [r["tracks"] for r in runs if r["sustained"]]
+            for spread in (True, False) if settings.compare_unspread else (True,):
+                say(f"action node, {n} track(s) at {settings.camera.fps:g} Hz, {settings.action_seconds:g} s"
+                    f"{'' if spread else ', rounds not spread'} ...")
+                spec = action.ActionRun(n, settings.camera.fps, settings.action_seconds, settings.stride,
+                                        spread)
+                runs.append(action.run_node(spec, settings.model, forward, node_cpus, client_cpus,
+                                            log=logs / f"action_{n}_{'spread' if spread else 'all'}.log"))
+        sustained = [r["tracks"] for r in runs if r["sustained"] and r["spread_rounds"]]
         result["action"] = {
             "model": str(forward.model.path),
             "backend": type(forward.model.backend).__name__,
             "forward_ms_per_track": forward.per_track(),
-            "forward_ms_by_batch": {str(b): round(ms, 2) for b, ms in forward.measured().items()},
+            "forward_ms_by_batch": {str(b): ms for b, ms in forward.measured().items()},
             "runs": runs,
             "max_tracks_sustained": max(sustained) if sustained else 0,
         }
