@@ -1,0 +1,183 @@
+"""Soak: a skeleton bag replayed in a loop against the action node for minutes; memory and losses.
+
+    nice -n 10 .venv/bin/python benchmarks/soak_action_node.py [--minutes 10] [--rates 1 2] [--model M]
+
+For each rate: a real action node process (shipped default model unless --model) in a fresh
+namespace, and `bag play --loop` (the same Player, in this process) of a synthetic skeleton bag
+(8 people, one after another, 3 s apart, as `bag make --dataset` writes them). The replay stops at
+the end of a pass once the time is up. Reported per rate:
+
+- RSS of the node: after the first pass (warm) and at the end; growth in MB and MB/hour.
+- frames dropped: sent but never received by the node + received but dropped as stale/duplicate.
+- windows lost: passes x the windows one pass gives the same recognizer offline (fed the bag's
+  frames directly, no DDS) minus the windows the node classified. Every pass must give them all:
+  a loop restart (stamps jump back at rate > 1) must restart the windows, not drop the frames.
+
+Output: a Markdown table (machine and date in the header line). Not a test: it takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from action_recognition import paths
+from action_recognition.bag.io import iter_messages, open_bag
+from action_recognition.bag.make import make_skeleton_bag
+from action_recognition.bag.typestore import typestore
+from action_recognition.data.synth.generator import SynthConfig, generate_dataset
+
+SUMMARY = re.compile(r"stopped: (\d+) skeleton arrays received, (\d+) windows classified, "
+                     r"(\d+) action arrays published, (\d+) frames dropped")
+
+
+def make_bag(folder: Path, people: int, seed: int) -> Path:
+    data = generate_dataset(SynthConfig(), {"test": people}, seed=seed)
+    out = folder / "soak_bag"
+    make_skeleton_bag(data, data["annotations"], out, storage="sqlite3")
+    return out
+
+
+def offline_windows(bag: Path, model: str | None) -> tuple[int, int]:
+    """(messages, windows) of one pass through the recognizer with the node's default settings."""
+    from action_recognition.nodes.action_node import recognizer_config, skeletons_to_frames
+    from action_recognition.nodes.params import ACTION_NODE_PARAMS, defaults
+    from action_recognition.recognition import ActionRecognizer, load_action_model
+
+    p = defaults(ACTION_NODE_PARAMS)
+    loaded = load_action_model(model or None, None, None, "cpu", 1)
+    rec = ActionRecognizer(loaded.backend, loaded.spec, loaded.labels, recognizer_config(p))
+    store = typestore()
+    messages = windows = 0
+    with open_bag(bag) as reader:
+        for _, msgtype, _, raw in iter_messages(reader, ["/skeletons"]):
+            msg = store.deserialize_cdr(raw, msgtype)
+            messages += 1
+            stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+            rec.add_frame(stamp, skeletons_to_frames(msg, False), (msg.image_width, msg.image_height))
+            windows += len(rec.step())
+    return messages, windows
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def node_pid(proc: subprocess.Popen) -> int:
+    """The node's pid: the venv python re-executes itself (same pid), so it is the child's."""
+    return proc.pid
+
+
+def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: int) -> dict[str, float]:
+    import rclpy
+    from rclpy.signals import SignalHandlerOptions
+
+    from action_recognition.bag.player import Player, PlayOptions
+
+    ns = f"/soak_{os.getpid()}_{random.SystemRandom().randint(0, 99999)}"
+    cmd = [sys.executable, "-m", "action_recognition.nodes.action_node", "--ros-args", "-r", f"__ns:={ns}",
+           "-r", f"/diagnostics:={ns}/diagnostics"]
+    if model:
+        cmd += ["-p", f"model:={model}"]
+    log_path = Path(tempfile.mkdtemp(prefix="soak_")) / "action_node.log"
+    log = log_path.open("w")
+    node = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    ctx = rclpy.Context()
+    rclpy.init(args=[], context=ctx, signal_handler_options=SignalHandlerOptions.NO)
+    client = rclpy.create_node("soak_player", context=ctx)
+    sent = 0
+    rss: list[tuple[float, float]] = []
+    deadline = [0.0]
+    options = PlayOptions(rate=rate, loop=True, remap={"/skeletons": f"{ns}/skeletons"},
+                          topics=["/skeletons"], wait_for_subscribers=1, wait_timeout_s=300.0)
+
+    def on_publish(topic: str, original: int | None, stamp: int | None, sent_at: int) -> None:
+        nonlocal sent
+        sent += 1
+        if sent % per_pass == 0:  # end of a pass: sample memory, stop once the time is up
+            rss.append((time.monotonic(), rss_mb(node_pid(node))))
+            if time.monotonic() >= deadline[0]:
+                player.stop()
+
+    player = Player(client, bag, options, on_publish=on_publish)
+    started = time.monotonic()
+    deadline[0] = started + minutes * 60  # includes the node's start-up (waiting for its subscription)
+    try:
+        stats = player.run()
+    finally:
+        client.destroy_node()
+        rclpy.try_shutdown(context=ctx)
+        time.sleep(3.0)  # let the node finish its last windows
+        os.killpg(node.pid, signal.SIGTERM)
+        node.wait(timeout=30)
+    log.close()
+    text = log_path.read_text()
+    m = SUMMARY.search(text)
+    if m is None:
+        raise RuntimeError(f"no summary line from the node:\n{text[-3000:]}")
+    received, windows, _, stale = (int(x) for x in m.groups())
+    passes = sent // per_pass
+    return {
+        "rate": rate, "minutes": round((time.monotonic() - started) / 60, 1), "passes": passes, "sent": sent,
+        "received": received, "dropped": (sent - received) + stale, "windows": windows,
+        "rss_warm": rss[0][1] if rss else float("nan"), "rss_end": rss[-1][1] if rss else float("nan"),
+        "hours": (rss[-1][0] - rss[0][0]) / 3600 if len(rss) > 1 else float("nan"),
+        "unacked": len(stats.unacked_topics),
+        "jumps": text.count("stamps jumped"),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=10.0, help="per rate (default 10)")
+    ap.add_argument("--rates", type=float, nargs="+", default=[1.0, 2.0])
+    ap.add_argument("--model", help="action model (default: the shipped default model)")
+    ap.add_argument("--people", type=int, default=8, help="samples in the bag")
+    args = ap.parse_args()
+    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(101, 200)))
+    profile = paths.config_dir() / "fastdds_shm.xml"
+    if profile.is_file():
+        os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(profile))
+    with tempfile.TemporaryDirectory() as tmp:
+        bag = make_bag(Path(tmp), args.people, seed=5)
+        per_pass, per_pass_windows = offline_windows(bag, args.model)
+        rows = [soak(bag, rate, args.minutes, args.model, per_pass) for rate in args.rates]
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"\nsoak: {platform.node()}, {os.cpu_count()} CPUs, {when}; bag {per_pass} SkeletonArrays/pass "
+          f"({args.people} people), {per_pass_windows} windows/pass offline; "
+          f"model {args.model or paths.default_action_model()}\n")
+    head = ["rate", "minutes", "passes", "sent", "received", "frames dropped", "windows expected",
+            "windows classified", "windows lost", "RSS warm MB", "RSS end MB", "growth MB", "MB/hour",
+            "jump warnings"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    worst = 0
+    for r in rows:
+        expected = r["passes"] * per_pass_windows
+        lost = expected - r["windows"]
+        worst = max(worst, lost)
+        growth = r["rss_end"] - r["rss_warm"]
+        per_hour = growth / r["hours"] if r["hours"] and r["hours"] == r["hours"] else float("nan")
+        cells = [f"{r['rate']:g}", r["minutes"], r["passes"], r["sent"], r["received"], r["dropped"],
+                 expected, r["windows"], lost, f"{r['rss_warm']:.1f}", f"{r['rss_end']:.1f}",
+                 f"{growth:+.2f}", f"{per_hour:+.2f}", r["jumps"]]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+    return 0 if worst <= 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
