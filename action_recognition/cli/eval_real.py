@@ -11,7 +11,7 @@ from pathlib import Path
 def run_real(args: argparse.Namespace) -> int:
     from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
     from action_recognition.recognition.model_source import resolve_model_path
-    from action_recognition.training.real_eval import evaluate_set, format_table, load_labelled
+    from action_recognition.training.real_eval import evaluate_set, format_sweep, format_table, load_labelled
 
     try:
         windows = [float(w) for w in args.windows.split(",") if w.strip()]
@@ -51,10 +51,13 @@ def run_real(args: argparse.Namespace) -> int:
               "subjects": subjects,
               "reports": reports}
     print(format_table(reports, classes))
+    print("\nin-set top-1 % / out-of-set rejected % per score threshold t:")
+    print(format_sweep(reports))
     if args.out:
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "real_metrics.json").write_text(json.dumps(result, indent=2))
-        (folder / "real_table.md").write_text(format_table(reports, classes) + "\n")
+        (folder / "real_table.md").write_text(format_table(reports, classes) + "\n\n"
+                                              + format_sweep(reports) + "\n")
         print(f"wrote {folder}/real_metrics.json, real_table.md")
     return 0

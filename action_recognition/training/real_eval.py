@@ -146,6 +146,20 @@ def summarise(pred: Prediction, classes: Sequence[str], threshold: float) -> dic
     return out
 
 
+SWEEP = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def threshold_sweep(pred: Prediction, classes: Sequence[str],
+                    thresholds: Sequence[float] = SWEEP) -> list[dict[str, float]]:
+    """In-set top-1 and out-of-set rejection at each score threshold (to choose one)."""
+    rows = []
+    for t in thresholds:
+        r = summarise(pred, classes, t)
+        rows.append({"threshold": float(t), "top1": r.get("top1", float("nan")),
+                     "rejection": r.get("rejection", float("nan"))})
+    return rows
+
+
 def _count(items: Any) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in items:
@@ -164,6 +178,7 @@ def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, cla
     report: dict[str, Any] = {"file": data.name, "sequences": len(samples), "fps": data.fps}
     whole = Prediction(predict(model, spec, samples), data.labels, data.source_labels)
     report["whole"] = summarise(whole, classes, threshold)
+    report["whole"]["sweep"] = threshold_sweep(whole, classes)
     for seconds in windows_s:
         length = max(1, round(seconds * data.fps))
         stride = max(1, round(stride_s * data.fps))
@@ -174,7 +189,8 @@ def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, cla
                 labels.append(label)
                 names.append(name)
         pred = Prediction(predict(model, spec, wins), np.array(labels, dtype=np.int64), names)
-        report[f"window_{seconds:g}s"] = {"windows": len(wins), **summarise(pred, classes, threshold)}
+        report[f"window_{seconds:g}s"] = {"windows": len(wins), **summarise(pred, classes, threshold),
+                                          "sweep": threshold_sweep(pred, classes)}
     return report
 
 
@@ -196,3 +212,22 @@ def format_table(reports: Sequence[dict[str, Any]], classes: Sequence[str]) -> s
             lines.append(f"| {rep['file']} | {view} | {n} | {top1} | {mca} | " + " | ".join(cells)
                          + f" | {rej} |")
     return "\n".join(lines)
+
+
+def format_sweep(reports: Sequence[dict[str, Any]]) -> str:
+    """Markdown: in-set top-1 / out-of-set rejection per score threshold, per (file, view)."""
+    views = [(rep, v) for rep in reports for v in rep if v == "whole" or v.startswith("window_")]
+    if not views:
+        return ""
+    thresholds = [row["threshold"] for row in views[0][0][views[0][1]]["sweep"]]
+    head = "| data | view | " + " | ".join(f"t={t:g}" for t in thresholds) + " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for rep, view in views:
+        cells = [f"{_pct(r['top1'])} / {_pct(r['rejection'])}" for r in rep[view]["sweep"]]
+        lines.append(f"| {rep['file']} | {view} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _pct(x: float) -> str:
+    return "-" if x != x else f"{x * 100:.0f}"
+

@@ -103,3 +103,51 @@ def test_real_dev_files_map_onto_the_default_model_and_evaluate() -> None:
     report = evaluate_set(ckpt.model, ckpt.spec, small, classes, windows_s=(2.0,))
     assert report["whole"]["in_set"] + report["whole"]["out_of_set"] == len(pick)
     assert "sitting down" in report["whole"]["per_class"] and "rejection" in report["window_2s"]
+
+
+def test_threshold_sweep_trades_in_set_accuracy_for_rejection() -> None:
+    from action_recognition.training.real_eval import threshold_sweep
+
+    probs = np.array([[0.9, 0.05, 0.05], [0.45, 0.4, 0.15], [0.5, 0.3, 0.2]])
+    rows = threshold_sweep(Prediction(probs, np.array([0, 0, -1])), CLASSES, (0.0, 0.48, 0.95))
+    assert [r["top1"] for r in rows] == [1.0, 0.5, 0.0]
+    assert [r["rejection"] for r in rows] == [0.0, 0.0, 1.0]
+
+
+def test_eval_real_cli_reports_per_class_windows_and_rejection(tmp_path: Path, capsys) -> None:
+    """A model that always answers `unknown`: all out-of-set samples rejected, no in-set one right."""
+    import json
+
+    from action_recognition.cli.main import main
+    from action_recognition.data.format import save_dataset
+    from action_recognition.model import save_checkpoint
+
+    spec = ModelSpec(layout="coco", num_classes=3, class_names=CLASSES, clip_len=16, num_person=1,
+                     arch={"base_channels": 16, "num_stages": 4, "inflate_stages": [3], "down_stages": [3]})
+    model = build_model(spec)
+    with torch.no_grad():
+        model.cls_head.fc_cls.weight.zero_()
+        model.cls_head.fc_cls.bias.copy_(torch.tensor([0.0, 0.0, 5.0]))
+    ckpt = save_checkpoint(tmp_path / "m.pth", model, spec)
+    rng = np.random.default_rng(0)
+    anns = [{"frame_dir": f"s{i}", "label": lab, "total_frames": 75, "subject": 1 + i % 2,
+             "keypoint": (200 + rng.normal(0, 5, (1, 75, 17, 2))).astype(np.float32),
+             "keypoint_score": np.full((1, 75, 17), 0.95, np.float32), "img_shape": (480, 640), "fps": 30.0}
+            for i, lab in enumerate([0, 1, 2, 2])]
+    data = save_dataset({"split": {"dev": [a["frame_dir"] for a in anns]}, "annotations": anns,
+                         "classes": ["sitting down", "walking", "front boxing"]}, tmp_path / "real.pkl")
+    out = tmp_path / "eval"
+    rc = main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "2", "--threads", "1",
+               "--out", str(out)])
+    assert rc == 0
+    result = json.loads((out / "real_metrics.json").read_text())
+    (report,) = result["reports"]
+    assert report["whole"]["top1"] == 0.0 and report["whole"]["rejection"] == 1.0
+    assert report["whole"]["per_class"] == {"sitting down": {"n": 1, "acc": 0.0},
+                                            "walking": {"n": 1, "acc": 0.0}}
+    assert report["window_2s"]["windows"] == 4 * 2  # 75 frames: 60-frame windows at 0 and 15
+    assert "| real | whole | 4 |" in capsys.readouterr().out
+    rc = main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "2", "--subjects", "2",
+               "--out", str(out)])
+    assert rc == 0 and json.loads((out / "real_metrics.json").read_text())["reports"][0]["sequences"] == 2
+    assert main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "two"]) == 2
