@@ -37,9 +37,10 @@ _AUTO_QOS = ("input QoS reliability; auto = follow the publishers (reliable when
 POSE_NODE_PARAMS: tuple[Param, ...] = (
     Param("model", "", "pose weights (.pt), ONNX file or OpenVINO folder; empty = installed yolo11n-pose"),
     Param(
-        "backend", "pytorch", "pytorch, or onnx/openvino: use the local export of a .pt (made once, "
-        "cached beside it as <stem>_<imgsz>.onnx / <stem>_<imgsz>_openvino_model)",
-        ("pytorch", "onnx", "openvino"),
+        "backend", "pytorch", "pytorch, or onnx/openvino/tensorrt: use the local export of a .pt (made once, "
+        "cached beside it as <stem>_<imgsz>.onnx / _openvino_model / .engine); auto = the fastest installed "
+        "(openvino on x86 CPUs, tensorrt or pytorch on CUDA)",
+        ("auto", "pytorch", "onnx", "openvino", "tensorrt"),
     ),
     Param("layout", "coco", "skeleton layout of the output; needs as many joints as the model's keypoints"),
     Param("device", "cpu", "inference device: cpu, cuda, cuda:N, N or mps"),

@@ -19,6 +19,7 @@ import numpy as np
 
 from action_recognition.pose import export as pose_export
 from action_recognition.pose import ultralytics_env
+from action_recognition.pose.backend_choice import choose_backend
 
 UNTRACKED_ID = -1
 _DEVICE_RE = re.compile(r"^(cpu|mps|cuda|cuda:\d+|\d+(,\d+)*)$")
@@ -39,7 +40,9 @@ class PoseConfig:
     max_det: int = 20
     tracker: str = "bytetrack.yaml"  # or botsort.yaml, or a path to a tracker yaml
     half: bool = False
-    backend: str = "pytorch"  # pytorch | onnx | openvino: uses (or makes) the local export of a .pt
+    # pytorch | onnx | openvino | tensorrt: uses (or makes) the local export of a .pt; auto = the
+    # fastest installed for the device (OpenVINO on x86 CPUs, TensorRT or PyTorch on CUDA)
+    backend: str = "pytorch"
     threads: int = 0  # torch CPU threads; 0 keeps the current setting
     keep_untracked: bool = False  # report unconfirmed detections with track_id -1
 
@@ -83,14 +86,23 @@ def resolve_model(cfg: PoseConfig) -> Path:
             "which places yolo11n-pose.pt in data/models (colcon installs it from there to "
             "share/action_recognition/data/models)"
         )
-    if cfg.backend not in pose_export.BACKENDS:
-        raise PoseSetupError(f"unknown backend {cfg.backend!r} (one of {', '.join(pose_export.BACKENDS)})")
-    if cfg.backend != "pytorch" and path.suffix == ".pt":
+    backend = resolve_backend(cfg)
+    if backend != "pytorch" and path.suffix == ".pt":
         try:
-            path = pose_export.export(path, cfg.backend, cfg.imgsz)
+            path = pose_export.export(path, backend, cfg.imgsz, cfg.device)
         except Exception as exc:  # missing onnx/openvino packages, failed conversion
-            raise PoseSetupError(f"cannot export {path} to {cfg.backend}: {exc}") from exc
+            raise PoseSetupError(f"cannot export {path} to {backend}: {exc}") from exc
     return path
+
+
+def resolve_backend(cfg: PoseConfig) -> str:
+    """The backend `cfg.backend` names; "auto" = the fastest installed for the device (backend_choice)."""
+    if cfg.backend == "auto":
+        return choose_backend(cfg.device)
+    if cfg.backend not in pose_export.BACKENDS:
+        choices = ", ".join(("auto", *pose_export.BACKENDS))
+        raise PoseSetupError(f"unknown backend {cfg.backend!r} (one of {choices})")
+    return cfg.backend
 
 
 def _check_device(device: str) -> None:
@@ -123,6 +135,7 @@ class PoseEstimator:
         if self._model.task != "pose":
             raise PoseSetupError(f"{path} is a {self._model.task!r} model, not a pose model")
         self.model_path = path
+        self.backend = resolve_backend(cfg)
         # One warm-up call builds the predictor (exported models report their keypoint shape only then).
         self._track(np.zeros((cfg.imgsz, cfg.imgsz, 3), np.uint8))
         self.num_keypoints = int(self._model.predictor.model.kpt_shape[0])

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from action_recognition.pose import ultralytics_env
 
-BACKENDS = ("pytorch", "onnx", "openvino")
+BACKENDS = ("pytorch", "onnx", "openvino", "tensorrt")
+_FORMATS = {"onnx": "onnx", "openvino": "openvino", "tensorrt": "engine"}  # Ultralytics' export names
 
 
 def export_path(weights: Path, backend: str, imgsz: int) -> Path:
@@ -27,11 +28,16 @@ def export_path(weights: Path, backend: str, imgsz: int) -> Path:
         return weights.with_name(f"{weights.stem}_{imgsz}.onnx")
     if backend == "openvino":
         return weights.with_name(f"{weights.stem}_{imgsz}_openvino_model")
+    if backend == "tensorrt":  # built for the GPU it runs on; not portable between GPUs
+        return weights.with_name(f"{weights.stem}_{imgsz}.engine")
     raise ValueError(f"unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
 
 
-def export(weights: Path, backend: str, imgsz: int) -> Path:
-    """Export `weights` (a .pt) for `backend` at `imgsz` unless cached; return the exported path."""
+def export(weights: Path, backend: str, imgsz: int, device: str | None = None) -> Path:
+    """Export `weights` (a .pt) for `backend` at `imgsz` unless cached; return the exported path.
+
+    device: where a TensorRT engine is built (a CUDA device; default the first GPU).
+    """
     target = export_path(weights, backend, imgsz)
     if target.exists():
         return target
@@ -40,7 +46,8 @@ def export(weights: Path, backend: str, imgsz: int) -> Path:
     ultralytics_env.prepare()
     from ultralytics import YOLO
 
-    produced = Path(YOLO(str(weights), task="pose").export(format=backend, imgsz=imgsz))
+    extra = {"device": device if device not in (None, "", "cpu") else 0} if backend == "tensorrt" else {}
+    produced = Path(YOLO(str(weights), task="pose").export(format=_FORMATS[backend], imgsz=imgsz, **extra))
     shutil.move(str(produced), str(target))  # Ultralytics names it after the .pt, without the size
     return target
 
