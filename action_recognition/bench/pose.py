@@ -74,6 +74,13 @@ class _Runner:
         self.estimator = PoseEstimator(cfg) if kind == "estimator" else None
         self.bare = None if self.estimator else YOLO(str(resolve_model(cfg)), task="pose")
 
+        try:  # a tracker name of ours (config/trackers/) is a file Ultralytics reads as well
+            from action_recognition.pose.tracker_config import resolve_tracker
+
+            self.tracker = str(resolve_tracker(cfg.tracker))
+        except ImportError:
+            self.tracker = cfg.tracker
+
     def step(self, image: np.ndarray) -> tuple[float, int]:
         """(ms, people) for one frame."""
         c = self.cfg
@@ -81,7 +88,7 @@ class _Runner:
         if self.estimator is not None:
             people = len(self.estimator.process(image).persons)
         else:
-            result = self.bare.track(image, persist=True, tracker=c.tracker, imgsz=c.imgsz, conf=c.conf,
+            result = self.bare.track(image, persist=True, tracker=self.tracker, imgsz=c.imgsz, conf=c.conf,
                                      iou=c.iou, max_det=c.max_det, device=c.device, verbose=False)[0]
             people = 0 if result.boxes is None or result.boxes.id is None else len(result.boxes.id)
         return (time.perf_counter() - start) * 1e3, people
