@@ -75,7 +75,8 @@ def bench_conversion(n_tracks: int, reps: int = 200) -> dict[str, float]:
     for t in range(n_tracks):
         xy, scores = person(t, 0)
         sk = Skeleton(track_id=t, layout="coco")
-        sk.keypoints = [Keypoint(x=float(x), y=float(y), score=float(s)) for (x, y), s in zip(xy, scores, strict=True)]
+        sk.keypoints = [Keypoint(x=float(x), y=float(y), score=float(s))
+                        for (x, y), s in zip(xy, scores, strict=True)]
         msg.skeletons.append(sk)
     raw = serialize_message(msg)
     out = {}
