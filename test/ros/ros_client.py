@@ -19,6 +19,7 @@ from action_recognition.nodes.qos import label_map_qos
 from action_recognition.recognition import PersonFrame
 
 RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+IMAGE_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def frames_to_msg(
@@ -95,3 +96,40 @@ def stop(proc: subprocess.Popen) -> str:
         proc.kill()
         out, _ = proc.communicate()
     return out
+
+
+class ImageStreamer:
+    """Publishes zidane.jpg (640x360, bgr8) on `<ns>/image` every 0.1 s while waiting, and records the
+    SkeletonArrays on `<ns>/skeletons` (pose node tests)."""
+
+    def __init__(self, ns: str) -> None:
+        import cv2
+        from sensor_msgs.msg import Image
+        from ultralytics.utils import ASSETS
+
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx)
+        self.node = rclpy.create_node("image_streamer", context=self.ctx)
+        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
+        self.executor.add_node(self.node)
+        self.pub = self.node.create_publisher(Image, f"{ns}/image", IMAGE_QOS)
+        self.got: list[SkeletonArray] = []
+        self.node.create_subscription(SkeletonArray, f"{ns}/skeletons", self.got.append, 10)
+        image = cv2.resize(cv2.imread(str(ASSETS / "zidane.jpg")), (640, 360))
+        self.msg = Image(header=Header(frame_id="cam"), height=image.shape[0], width=image.shape[1],
+                         encoding="bgr8", step=image.strides[0], data=image.tobytes())
+        self.n = 0
+
+    def stream_until(self, cond: Callable[[], bool], timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not cond():
+            self.n += 1
+            self.msg.header.stamp.sec = self.n
+            self.pub.publish(self.msg)
+            self.executor.spin_once(timeout_sec=0.1)
+        return cond()
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.ctx)

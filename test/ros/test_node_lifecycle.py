@@ -1,10 +1,8 @@
-"""The action node as a ROS 2 managed node in its own process: lifecycle transitions and the enable
-service through their real services (lifecycle_msgs, std_srvs), parameters through rcl_interfaces
-(read-only, ranges, run-time changes that change behaviour, effective values), namespaced parameter
-files, typo'd parameters, fully qualified diagnostics names, and a quiet stop on SIGINT/SIGTERM.
-
-The same ManagedNode base (nodes/lifecycle.py) runs the pose node; its stop is tested mid-inference
-in test_node_shutdown.py.
+"""The action node and the pose node as ROS 2 managed nodes in their own processes: lifecycle
+transitions and the enable service through their real services (lifecycle_msgs, std_srvs), parameters
+through rcl_interfaces (read-only, ranges, run-time changes that change the output, effective values),
+namespaced parameter files, typo'd parameters, fully qualified diagnostics names, a quiet stop.
+Stops mid-inference are tested in test_node_shutdown.py.
 """
 
 from __future__ import annotations
@@ -250,3 +248,59 @@ def test_typo_in_a_parameter_file_is_named(model_path, tmp_path) -> None:
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     out = run.stdout + run.stderr
     assert run.returncode == 1 and "did you mean 'stride_s'" in out and "Traceback" not in out
+
+
+def test_pose_node_run_time_parameters_change_its_output(tmp_path) -> None:
+    """conf is applied from the next frame; publish_debug_image starts the debug image; imgsz is read-only."""
+    from ros_client import ImageStreamer
+    from sensor_msgs.msg import Image
+
+    ns = _ns()
+    cmd = [sys.executable, "-m", "action_recognition.nodes.pose_node", "--ros-args", "-r", f"__ns:={ns}",
+           "-p", "imgsz:=320", "-p", "qos_reliability:=reliable", "-p", "diagnostics_period:=0.5"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    s = ImageStreamer(ns)
+    debug: list[Image] = []
+    diags: list[DiagnosticArray] = []
+    s.node.create_subscription(Image, f"{ns}/debug_image", debug.append, 10)
+    s.node.create_subscription(DiagnosticArray, "/diagnostics", diags.append, 50)
+
+    def call(srv_type: Any, name: str, request: Any) -> Any:
+        client = s.node.create_client(srv_type, f"{ns}/pose_node/{name}")
+        assert s.stream_until(client.service_is_ready, 30)
+        future = client.call_async(request)
+        assert s.stream_until(future.done, 30)
+        return future.result()
+
+    def set_param(name: str, value: Any) -> Any:
+        request = SetParameters.Request(parameters=[Parameter(name=name, value=_value(value))])
+        return call(SetParameters, "set_parameters", request).results[0]
+
+    try:
+        assert s.stream_until(lambda: any(a.skeletons for a in s.got) or proc.poll() is not None, 120)
+        assert proc.poll() is None and debug == []  # zidane.jpg: two people found; no debug image yet
+        refused = set_param("imgsz", 640)
+        assert not refused.successful and "read-only" in refused.reason
+        assert set_param("conf", 0.999).successful and set_param("publish_debug_image", True).successful
+        s.got.clear()
+        assert s.stream_until(lambda: len(s.got) >= 3 and len(debug) >= 3, 60)
+        assert all(not a.skeletons for a in s.got[1:])  # nobody passes conf 0.999 (one frame may predate it)
+        fqn = f"{ns}/pose_node"
+        assert s.stream_until(lambda: any(st.hardware_id == fqn for a in diags for st in a.status), 10)
+        assert any(st.name == f"{fqn}: pose estimation" for a in diags for st in a.status)
+    finally:
+        s.close()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "parameters changed: conf=0.999" in out, out
+
+
+def test_pose_node_parameter_file_typo_is_named(tmp_path) -> None:
+    params = tmp_path / "pose.yaml"
+    params.write_text("/**/pose_node:\n  ros__parameters:\n    imgzs: 320\n")
+    cmd = [sys.executable, "-m", "action_recognition.nodes.pose_node", "--ros-args",
+           "--params-file", str(params)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1 and "unknown parameter 'imgzs' (did you mean 'imgsz'?)" in out, out
+    assert "Traceback" not in out

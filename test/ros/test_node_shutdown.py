@@ -13,55 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
-import rclpy
-from action_recognition.msg import SkeletonArray
-from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
-from std_msgs.msg import Header
+from ros_client import Client, ImageStreamer
 
-RELIABLE = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
 NOISE = ("Traceback", "KeyboardInterrupt", "context is invalid", "RCLError", "frame failed")
-
-
-def _zidane() -> np.ndarray:
-    from ultralytics.utils import ASSETS
-
-    return cv2.resize(cv2.imread(str(ASSETS / "zidane.jpg")), (640, 360))
-
-
-class Streamer:
-    """Publishes one image every 0.1 s on `<ns>/image` and counts SkeletonArrays on `<ns>/skeletons`."""
-
-    def __init__(self, ns: str) -> None:
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("shutdown_streamer", context=self.ctx)
-        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
-        self.pub = self.node.create_publisher(Image, f"{ns}/image", RELIABLE)
-        self.got: list[SkeletonArray] = []
-        self.node.create_subscription(SkeletonArray, f"{ns}/skeletons", self.got.append, 10)
-        image = _zidane()
-        self.msg = Image(header=Header(frame_id="cam"), height=image.shape[0], width=image.shape[1],
-                         encoding="bgr8", step=image.strides[0], data=image.tobytes())
-        self.n = 0
-
-    def stream_until(self, cond, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and not cond():
-            self.n += 1
-            self.msg.header.stamp.sec = self.n
-            self.pub.publish(self.msg)
-            self.executor.spin_once(timeout_sec=0.1)
-        return cond()
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
 
 
 def _ns(tag: str) -> str:
@@ -74,7 +29,7 @@ def test_pose_node_stops_quietly_mid_inference(tmp_path: Path, sig: int) -> None
     cmd = [sys.executable, "-m", "action_recognition.nodes.pose_node", "--ros-args", "-r", f"__ns:={ns}",
            "-p", "imgsz:=320", "-p", "qos_reliability:=reliable"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    streamer = Streamer(ns)
+    streamer = ImageStreamer(ns)
     try:
         # Two results out and frames still coming: the worker is inferring when the signal lands.
         assert streamer.stream_until(lambda: len(streamer.got) >= 2 or proc.poll() is not None, 120)
@@ -92,8 +47,6 @@ def test_pose_node_stops_quietly_mid_inference(tmp_path: Path, sig: int) -> None
 
 
 def test_action_node_stops_quietly_on_sigterm(tmp_path: Path) -> None:
-    from ros_client import Client
-
     ns = _ns("action")
     cmd = [sys.executable, "-m", "action_recognition.nodes.action_node", "--ros-args", "-r", f"__ns:={ns}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
@@ -144,7 +97,7 @@ def test_real_ros2_launch_stops_the_pipeline_without_escalation(tmp_path: Path) 
            "qos:=reliable"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
                             env=env, start_new_session=True)
-    streamer = Streamer(ns)
+    streamer = ImageStreamer(ns)
     try:
         assert streamer.stream_until(lambda: len(streamer.got) >= 2 or proc.poll() is not None, 180)
         assert proc.poll() is None
