@@ -64,8 +64,10 @@ def _node(n: NodeLaunch) -> Any:
         executable=n.executable,
         name=n.name,
         namespace=n.namespace or None,
-        # A dict, not the YAML file: launch_ros writes it under the '/**' key, so the values apply
-        # whatever the namespace (the files' 'pose_node:' key would match only the root namespace).
+        # A dict, not the YAML file: the arguments are already merged into it (checked against the
+        # node's table by `plan`); launch_ros writes it under the '/**' key, so it applies in any namespace.
+        # The pose and action nodes are lifecycle nodes that configure and activate themselves
+        # (`autostart`), so a plain Node action starts them as before.
         parameters=[dict(n.parameters)],
         remappings=list(n.remappings),
         output="screen",
