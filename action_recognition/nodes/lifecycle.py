@@ -200,9 +200,10 @@ class ManagedNode(LifecycleNode):
         try:
             params = [Parameter(k, value=v) for k, v in values.items()]
             # read-only parameters: the internal path that declare uses, which skips the read-only check
-            self._set_parameters_atomically_common(
-                params, {k: self.describe_parameter(k) for k in values}
-            )
+            # (rclpy has no public way to update a read-only value); an rclpy without it keeps the old value
+            setter = getattr(self, "_set_parameters_atomically_common", None)
+            if setter is not None:
+                setter(params, {k: self.describe_parameter(k) for k in values})
         finally:
             self._internal_set = False
         self.p.update(values)
