@@ -1,9 +1,12 @@
 """YOLO pose + multi-object tracking on single BGR images, independent of ROS.
 
     est = PoseEstimator(PoseConfig(imgsz=320))
-    frame = est.process(image_bgr)      # tracks persist across calls
-    est.reset()                         # before an unrelated video
+    frame = est.process(image_bgr, stamp=t)   # tracks persist across calls; stamp in seconds (optional)
+    est.reset()                               # before an unrelated video
 
+Detection (Ultralytics predict) and tracking (`tracking.PersonTracker`: an Ultralytics tracker, plus
+duplicate suppression and re-linking of lost people when the tracker YAML asks for them) are separate
+steps, so every frame, also one with nobody in it, advances the tracker.
 Untracked detections (the tracker has not confirmed them yet) are dropped unless
 `PoseConfig.keep_untracked` is set, in which case they carry `track_id = -1`.
 """
@@ -20,6 +23,8 @@ import numpy as np
 from action_recognition.pose import export as pose_export
 from action_recognition.pose import ultralytics_env
 from action_recognition.pose.backend_choice import choose_backend
+from action_recognition.pose.tracker_config import TrackerConfigError
+from action_recognition.pose.tracking import PersonTracker
 
 UNTRACKED_ID = -1
 _DEVICE_RE = re.compile(r"^(cpu|mps|cuda|cuda:\d+|\d+(,\d+)*)$")
@@ -38,7 +43,9 @@ class PoseConfig:
     conf: float = 0.25
     iou: float = 0.7
     max_det: int = 20
-    tracker: str = "bytetrack.yaml"  # or botsort.yaml, or a path to a tracker yaml
+    # config/trackers/<name> first (bytetrack_robust.yaml keeps ids through missed frames), then
+    # Ultralytics' bytetrack.yaml / botsort.yaml, or a path (action_recognition.pose.tracker_config)
+    tracker: str = "bytetrack_robust.yaml"
     half: bool = False
     # pytorch | onnx | openvino | tensorrt: uses (or makes) the local export of a .pt; auto = the
     # fastest installed for the device (OpenVINO on x86 CPUs, TensorRT or PyTorch on CUDA)
@@ -122,6 +129,10 @@ class PoseEstimator:
         expected = layout_num_joints(cfg.layout)
         path = resolve_model(cfg)
         ultralytics_env.prepare()
+        try:
+            self._tracker = PersonTracker(cfg.tracker, str(cfg.device))
+        except TrackerConfigError as exc:
+            raise PoseSetupError(str(exc)) from exc
         import torch
         from ultralytics import YOLO
 
@@ -137,7 +148,7 @@ class PoseEstimator:
         self.model_path = path
         self.backend = resolve_backend(cfg)
         # One warm-up call builds the predictor (exported models report their keypoint shape only then).
-        self._track(np.zeros((cfg.imgsz, cfg.imgsz, 3), np.uint8))
+        self._predict(np.zeros((cfg.imgsz, cfg.imgsz, 3), np.uint8))
         self.num_keypoints = int(self._model.predictor.model.kpt_shape[0])
         if self.num_keypoints != expected:
             raise PoseSetupError(
@@ -146,13 +157,11 @@ class PoseEstimator:
             )
         self.reset()
 
-    def _track(self, image: np.ndarray) -> list:
+    def _predict(self, image: np.ndarray) -> list:
         c = self.config
         precision = {"quantize": 16} if c.half else {}  # `half=` is deprecated in Ultralytics 8.4
-        return self._model.track(
+        return self._model.predict(
             image,
-            persist=True,
-            tracker=c.tracker,
             imgsz=c.imgsz,
             conf=c.conf,
             iou=c.iou,
@@ -164,32 +173,32 @@ class PoseEstimator:
 
     def reset(self) -> None:
         """Forget all tracks (ids restart at 1)."""
-        for tracker in getattr(self._model.predictor, "trackers", None) or []:
-            tracker.reset()
+        self._tracker.reset()
 
-    def process(self, image: np.ndarray) -> PoseFrame:
-        """Detect, estimate and track the people in one BGR uint8 image."""
+    def process(self, image: np.ndarray, stamp: float | None = None) -> PoseFrame:
+        """Detect, estimate and track the people in one BGR uint8 image taken at `stamp` seconds (any
+        monotonic clock; None: frames are taken as 1/30 s apart). Stamps let the tracker tell a short
+        gap from a long one when frames are dropped."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
             raise ValueError(f"expected a non-empty (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
         t0 = time.perf_counter()
-        result = self._track(image)[0]
-        ms = (time.perf_counter() - t0) * 1e3
+        result = self._predict(image)[0]
         h, w = image.shape[:2]
-        frame = PoseFrame(persons=[], width=w, height=h, inference_ms=ms)
-        boxes, kpts = result.boxes, result.keypoints
-        if boxes is None or kpts is None or len(boxes) == 0:
-            return frame
-        xyxy = boxes.xyxy.cpu().numpy().astype(np.float32)
-        scores = boxes.conf.cpu().numpy().astype(np.float32)
-        ids = boxes.id.cpu().numpy().astype(np.int64) if boxes.id is not None else None
-        data = kpts.data.cpu().numpy().astype(np.float32)  # (N, V, 2 or 3)
+        det = result.boxes.data.cpu().numpy().astype(np.float32)  # (N, 6): x1 y1 x2 y2 score class
+        data = result.keypoints.data.cpu().numpy().astype(np.float32)  # (N, V, 2 or 3); a pose model has them
         if data.shape[2] == 2:  # models without keypoint visibility: treat all joints as seen
             data = np.concatenate([data, np.ones((*data.shape[:2], 1), np.float32)], axis=2)
-        for i in range(len(xyxy)):
-            tid = int(ids[i]) if ids is not None else UNTRACKED_ID
+        ids = dict(self._tracker.update(det, data, image, stamp))  # detection index -> person id
+        ms = (time.perf_counter() - t0) * 1e3
+        frame = PoseFrame(persons=[], width=w, height=h, inference_ms=ms)
+        xyxy, scores = det[:, :4], det[:, 4]
+        for i in range(len(det)):
+            if self._tracker.last_duplicates[i]:  # a part of a person reported under their own box
+                continue
+            tid = ids.get(i, UNTRACKED_ID)
             if tid == UNTRACKED_ID and not self.config.keep_untracked:
                 frame.untracked += 1
                 continue
-            person = PersonPose(tid, np.ascontiguousarray(data[i]), xyxy[i], float(scores[i]))
+            person = PersonPose(tid, np.ascontiguousarray(data[i]), xyxy[i].copy(), float(scores[i]))
             frame.persons.append(person)
         return frame

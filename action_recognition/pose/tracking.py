@@ -1,0 +1,186 @@
+"""One id per person across missed detections: an Ultralytics tracker plus two steps around it.
+
+    tracker = PersonTracker("bytetrack_robust.yaml")
+    for boxes, keypoints, image, stamp in frames:            # boxes (N, 6): x1 y1 x2 y2 score class
+        for det_index, person_id in tracker.update(boxes, keypoints, image, stamp): ...
+
+1. Before the tracker, duplicate suppression (`duplicate_overlap`): a detection lying mostly inside another
+   one whose visible joints sit on the same places is a part of that person (e.g. a torso found apart from
+   its legs in glare, often with the higher score) and would otherwise start a second track; the larger box
+   is kept. Someone standing behind another person lies inside their box too, but with joints elsewhere,
+   and is kept.
+2. After the tracker, re-linking (`relink_s`, `relink_distance`): the tracker matches boxes by overlap with
+   a motion prediction, so a person it misses for a while or who moves abruptly (a jump, a fall, leaving at
+   the image edge) comes back under a new tracker id. A new id that appears within `relink_s` seconds of a
+   person going missing, within `relink_distance` body heights of where they were last seen, continues that
+   person. Only missing people are candidates, so a visible person's id is never taken.
+   The price: someone who enters where another person left moments ago inherits their id.
+
+Both are off unless the tracker YAML sets them (Ultralytics' own files do not), so `bytetrack.yaml` behaves
+exactly as Ultralytics' tracking does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from action_recognition.pose.tracker_config import OWN_FIELDS, load_tracker_config, resolve_tracker
+
+ASSUMED_FPS = 30.0  # frame timing when the caller gives no stamps
+_JOINT_SEEN = 0.5  # keypoint score above which a joint counts as visible
+_SAME_JOINTS = 0.15  # median joint distance, in box heights, under which two detections show one body
+_MIN_SHARED_JOINTS = 3
+
+
+@dataclass
+class _Person:
+    box: np.ndarray  # last seen xyxy
+    time: float  # when last seen (s)
+
+
+def _iou_inside(small: np.ndarray, big: np.ndarray) -> float:
+    """Share of `small`'s area inside `big` (xyxy)."""
+    w = min(small[2], big[2]) - max(small[0], big[0])
+    h = min(small[3], big[3]) - max(small[1], big[1])
+    area = (small[2] - small[0]) * (small[3] - small[1])
+    return float(max(w, 0) * max(h, 0) / area) if area > 0 else 0.0
+
+
+def _same_body(kp_a: np.ndarray, kp_b: np.ndarray, height: float) -> bool:
+    seen = (kp_a[:, 2] > _JOINT_SEEN) & (kp_b[:, 2] > _JOINT_SEEN)
+    if seen.sum() < _MIN_SHARED_JOINTS or height <= 0:
+        return False
+    dist = np.linalg.norm(kp_a[seen, :2] - kp_b[seen, :2], axis=1)
+    return float(np.median(dist)) <= _SAME_JOINTS * height
+
+
+def duplicates(boxes: np.ndarray, keypoints: np.ndarray | None, overlap: float) -> np.ndarray:
+    """Bool mask of detections that are parts of a larger detection of the same body (see the module doc)."""
+    drop = np.zeros(len(boxes), bool)
+    if overlap <= 0 or keypoints is None or len(boxes) < 2:
+        return drop
+    order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), kind="stable")
+    for rank, j in enumerate(order):
+        for i in order[:rank]:
+            if drop[i]:
+                continue
+            height = float(boxes[j, 3] - boxes[j, 1])
+            if _iou_inside(boxes[j], boxes[i]) >= overlap and _same_body(keypoints[i], keypoints[j], height):
+                drop[j] = True
+                break
+    return drop
+
+
+class PersonTracker:
+    """Detections in, (detection index, person id) out; ids start at 1 and are never reused."""
+
+    def __init__(self, tracker: str | Path = "bytetrack_robust.yaml", device: str = "cpu") -> None:
+        self.path = resolve_tracker(tracker)
+        settings = load_tracker_config(self.path)
+        own = {k: settings.pop(k) for k in list(settings) if k in OWN_FIELDS}
+        self.relink_s = float(own.get("relink_s", 0.0))
+        self.relink_distance = float(own.get("relink_distance", 0.0))
+        self.duplicate_overlap = float(own.get("duplicate_overlap", 0.0))
+        self._args = SimpleNamespace(**settings, device=device)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everyone (ids restart at 1)."""
+        from ultralytics.trackers.track import TRACKER_MAP
+
+        self._tracker = TRACKER_MAP[self._args.tracker_type](args=self._args)
+        self._frames = 0
+        self._ids: dict[int, int] = {}  # tracker id -> person id
+        self._people: dict[int, _Person] = {}  # recently seen people
+        self._next_id = 1
+        self.last_duplicates = np.zeros(0, bool)  # of the last update: detections dropped as parts of others
+
+    def update(self, boxes: np.ndarray, keypoints: np.ndarray | None, image: np.ndarray,
+               stamp: float | None = None) -> list[tuple[int, int]]:
+        """One frame: `boxes` (N, >=6) x1 y1 x2 y2 score class, `keypoints` (N, V, 3) or None, the BGR image
+        (BoT-SORT's camera-motion compensation reads it), `stamp` in seconds (None: frames at 30 fps).
+        Every frame must come through here, also frames with nobody, so lost tracks age."""
+        from ultralytics.engine.results import Boxes
+
+        now = stamp if stamp is not None else self._frames / ASSUMED_FPS
+        self._frames += 1
+        boxes = np.asarray(boxes, np.float32)
+        if boxes.ndim != 2 or boxes.shape[1] < 6:
+            raise ValueError(f"expected (N, 6+) boxes x1 y1 x2 y2 score class, got shape {boxes.shape}")
+        self.last_duplicates = duplicates(boxes, keypoints, self.duplicate_overlap)
+        kept = np.flatnonzero(~self.last_duplicates)
+        rows = self._tracker.update(Boxes(boxes[kept, :6], image.shape[:2]), image)
+        if len(rows) == 0:
+            self._forget(now)
+            return []
+        # rows: x1 y1 x2 y2 tracker_id score class index (index into the boxes given to the tracker)
+        pairs = [(int(kept[int(r[-1])]), int(r[4])) for r in rows]
+        out = self._assign(pairs, boxes, now)
+        self._forget(now)
+        return out
+
+    def _prune_ids(self) -> None:
+        """Drop the mapping of tracker ids the tracker has removed (a long-running node sees many people)."""
+        alive = getattr(self._tracker, "tracked_stracks", None), getattr(self._tracker, "lost_stracks", None)
+        if None not in alive:
+            ids = {t.track_id for pool in alive for t in pool}
+            self._ids = {tid: pid for tid, pid in self._ids.items() if tid in ids}
+
+    def _assign(self, pairs: list[tuple[int, int]], boxes: np.ndarray, now: float) -> list[tuple[int, int]]:
+        taken: set[int] = set()
+        out: list[tuple[int, int]] = []
+        known = sorted((p for p in pairs if p[1] in self._ids), key=lambda p: -boxes[p[0], 4])
+        for det, tid in known:
+            pid = self._ids[tid]
+            if pid in taken:  # two tracks claim one person (a wrong re-link): the second is someone else
+                pid = self._ids[tid] = self._new_id()
+            taken.add(pid)
+            out.append((det, pid))
+        new = [p for p in pairs if p[1] not in self._ids]
+        for det, tid, pid in self._relink(new, boxes, taken, now):
+            self._ids[tid] = pid
+            taken.add(pid)
+            out.append((det, pid))
+        for det, pid in out:
+            self._people[pid] = _Person(boxes[det, :4].copy(), now)
+        return sorted(out)
+
+    def _relink(self, new: list[tuple[int, int]], boxes: np.ndarray, taken: set[int],
+                now: float) -> list[tuple[int, int, int]]:
+        """New tracker ids -> the nearest missing person within reach (nearest first), else new ids."""
+        options = []
+        if self.relink_s > 0:
+            for n, (det, _) in enumerate(new):
+                for pid, p in self._people.items():
+                    if pid in taken or now - p.time > self.relink_s:
+                        continue
+                    d = _distance_in_heights(boxes[det, :4], p.box)
+                    if d <= self.relink_distance:
+                        options.append((d, n, pid))
+        linked: dict[int, int] = {}
+        used: set[int] = set()
+        for _, n, pid in sorted(options):
+            if n not in linked and pid not in used:
+                linked[n] = pid
+                used.add(pid)
+        return [(det, tid, linked[n] if n in linked else self._new_id()) for n, (det, tid) in enumerate(new)]
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _forget(self, now: float) -> None:
+        self._prune_ids()
+        for pid in [pid for pid, p in self._people.items() if now - p.time > self.relink_s]:
+            del self._people[pid]
+
+
+def _distance_in_heights(a: np.ndarray, b: np.ndarray) -> float:
+    """Centre distance of two xyxy boxes over the taller one's height."""
+    ca, cb = (a[:2] + a[2:]) / 2, (b[:2] + b[2:]) / 2
+    h = max(a[3] - a[1], b[3] - b[1], 1e-6)
+    return float(np.linalg.norm(ca - cb) / h)
