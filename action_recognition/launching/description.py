@@ -191,9 +191,10 @@ def action_arguments() -> tuple[Argument, ...]:
 
 
 def demo_arguments() -> tuple[Argument, ...]:
-    # The demo runs on a CPU by default: imgsz 320, and a 640-pixel-wide copy of the video, which
-    # is what a robot camera driver would deliver and what the recorder writes out.
-    demo = {"imgsz": "320"}
+    # The demo publishes a 640-pixel-wide copy of the video (what a robot camera driver would deliver and
+    # what the recorder writes out) and keeps the pose node's imgsz 640: at 320 the man on the block is
+    # missed in most frames and gets a new id each time (docs/pose.md, "Recall and track ids").
+    demo: dict[str, str] = {}
     pose = tuple(
         Argument(a.name, demo.get(a.name, a.default), a.description, a.choices)
         for a in _pose_arguments(image=False)
@@ -276,9 +277,10 @@ def demo_nodes(a: dict[str, str]) -> list[NodeLaunch]:
         "max_frames": _typed({"max_frames": 0}, "max_frames", a["max_frames"], "max_frames"),
         "loop": False,
         "qos_reliability": "reliable",
-        # The pose node and the recorder; the recorder subscribes to `image` only once the pose
-        # and action nodes are up, so no frame is published before the whole pipeline can use it.
-        "wait_for_subscribers": 2,
+        # The pose node and the recorder (and the annotator); the recorder subscribes to `image` only
+        # once the pose and action nodes are up, so no frame is published before the whole pipeline
+        # can use it.
+        "wait_for_subscribers": 2 + len(_annotator(a, ())),
     }
     recorder_params = {"video": video, "rate": source_params["rate"], "output": output}
     return [

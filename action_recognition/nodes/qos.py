@@ -53,8 +53,9 @@ class InputSubscription:
 
     With "auto" it follows the discovered publishers (checked every `check_period` seconds and on an
     incompatible-QoS event; the subscription is recreated when the answer changes). In every mode it
-    logs, once per episode, when publishers exist but no message has arrived for `silence_s` seconds,
-    with both sides' QoS: the usual cause is a QoS mismatch. `destroy()` removes the subscription and
+    logs, once, when publishers whose reliability differs from the subscription's exist but no message
+    has arrived for `silence_s` seconds, with both sides' QoS (a QoS mismatch is then the likely cause;
+    matching publishers that send nothing are not reported). `destroy()` removes the subscription and
     its timer (a lifecycle node's deactivate).
     """
 
@@ -158,7 +159,10 @@ class InputSubscription:
         self._check_silence(publishers)
 
     def _check_silence(self, publishers: list[Any]) -> None:
-        if not publishers or self.received:
+        # Only where QoS can be the cause: a publisher whose reliability differs from ours (lost large
+        # messages, or incompatible). Silent publishers that match us are just not publishing.
+        suspect = any(p.qos_profile.reliability != self._policy for p in publishers)
+        if not suspect or self.received:
             self._silent_since = None
             return
         now = time.monotonic()

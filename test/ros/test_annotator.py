@@ -111,6 +111,11 @@ def test_annotate_argument_adds_the_annotator_to_pipeline_and_demo() -> None:
     annotator = nodes["annotator"]
     assert annotator.executable == "annotator" and annotator.namespace == "/robot"
     assert annotator.remappings == nodes["pose_node"].remappings == (("image", "/cam/image_raw"),)
-    assert "annotator" in [n.name for n in plan("demo", {"annotate": "true", "output": "/tmp/x"}).nodes]
+    demo = {n.name: n for n in plan("demo", {"annotate": "true", "output": "/tmp/x"}).nodes}
+    assert "annotator" in demo
+    # The video waits for the annotator too, or it could start before the recorder listens.
+    assert demo["video_source"].parameters["wait_for_subscribers"] == 3
+    plain = {n.name: n for n in plan("demo", {"output": "/tmp/x"}).nodes}
+    assert plain["video_source"].parameters["wait_for_subscribers"] == 2
     with pytest.raises(LaunchArgumentError, match="annotate"):
         plan("pipeline", {"annotate": "maybe"})

@@ -113,6 +113,19 @@ def test_fixed_reliability_and_silence_warning(graph) -> None:
     sub.destroy()
 
 
+def test_no_silence_warning_when_the_qos_matches(graph) -> None:
+    # A matching publisher that sends nothing is just idle (a pose node without images): no QoS hint.
+    make, spin_until, _ = graph
+    topic = f"/qos_idle_{os.getpid()}/image"
+    sub = InputSubscription(make("qos_sub_idle"), Image, topic, lambda m: None, "auto", 5,
+                            check_period=0.1, silence_s=0.3)
+    make("idle_camera").create_publisher(Image, topic, QoSProfile(depth=10, reliability=RELIABLE))
+    assert spin_until(lambda: sub.reliability == "reliable")
+    spin_until(lambda: bool(sub.silence_warning), 1.5)  # well past silence_s
+    assert sub.silence_warning == ""
+    sub.destroy()
+
+
 def test_bad_reliability_is_refused(graph) -> None:
     make, _, _ = graph
     with pytest.raises(ValueError, match="expected one of auto, best_effort, reliable"):
