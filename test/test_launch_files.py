@@ -158,7 +158,7 @@ def test_partial_config_file_keeps_the_other_defaults(tmp_path) -> None:
     custom = tmp_path / "pose.yaml"
     custom.write_text("/**/pose_node:\n  ros__parameters:\n    conf: 0.5\n")
     pose = plan("pose", {"pose_config": str(custom)}).nodes[0]
-    assert pose.parameters["conf"] == 0.5 and pose.parameters["tracker"] == "bytetrack.yaml"
+    assert pose.parameters["conf"] == 0.5 and pose.parameters["tracker"] == "bytetrack_robust.yaml"
     assert pose.parameters["imgsz"] == 640  # from the table, not a KeyError
 
 

@@ -49,7 +49,8 @@ POSE_NODE_PARAMS: tuple[Param, ...] = (
     Param("conf", 0.25, "minimum detection confidence", dynamic=True, low=0.0, high=1.0),
     Param("iou", 0.7, "NMS IoU threshold", dynamic=True, low=0.0, high=1.0),
     Param("max_det", 20, "maximum people per image", dynamic=True, low=1, high=1000),
-    Param("tracker", "bytetrack.yaml", "Ultralytics tracker: bytetrack.yaml, botsort.yaml or a yaml path"),
+    Param("tracker", "bytetrack_robust.yaml", "tracker YAML: a name in config/trackers (bytetrack_robust.yaml"
+          " keeps ids through missed frames), Ultralytics' bytetrack.yaml / botsort.yaml, or a path"),
     Param("half", False, "FP16 inference (GPU only; ignored on the CPU)"),
     Param("threads", 0, "torch CPU threads; 0 = torch's default", low=0, high=256),
     Param("compressed", False, "subscribe to CompressedImage on 'image/compressed' instead of 'image'"),

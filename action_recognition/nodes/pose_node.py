@@ -164,7 +164,8 @@ class PoseNode(ManagedNode):
         image = self._decode(msg)
         if image is None:
             return
-        frame = self.estimator.process(image)
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9  # re-linking measures gaps in time
+        frame = self.estimator.process(image, stamp=stamp or None)
         out = convert.persons_to_msg(frame.persons, msg.header, self.layout, frame.width, frame.height)
         with self._lock:  # stop() clears _running under this lock: nothing is published after it
             if not self._running:
