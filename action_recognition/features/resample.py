@@ -69,6 +69,10 @@ class TrackResampler:
         if k_last < k_first:
             return [], np.empty((0, *coords.shape), np.float32), np.empty((0, *scores.shape), np.float32)
         self._last_k = k_last
+        if k_first == k_last:  # the common case (input near the model's rate): one grid frame
+            g = self.grid.stamp(k_last)
+            if g >= stamp - self.grid.tolerance_ns:  # this input frame stands for it (on the grid)
+                return [g], coords[None], scores[None]
         stamps = [self.grid.stamp(k) for k in range(k_first, k_last + 1)]
         span = stamp - t0
         w = np.clip((np.asarray(stamps, np.float64) - t0) / span, 0.0, 1.0).astype(np.float32)  # (n,)

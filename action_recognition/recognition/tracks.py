@@ -248,6 +248,8 @@ def _clean(coords: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarr
     estimator reports them. Large finite values would overflow inside the model into NaN."""
     coords = np.asarray(coords, dtype=np.float32)
     scores = np.asarray(scores, dtype=np.float32)
+    if np.abs(coords).max(initial=0.0) <= MAX_ABS_COORD and np.abs(scores).max(initial=0.0) <= MAX_ABS_COORD:
+        return coords, scores, 0  # the usual case, in two reductions (NaN compares False)
     with np.errstate(invalid="ignore"):
         good = (np.abs(coords) <= MAX_ABS_COORD).all(axis=1) & (np.abs(scores) <= MAX_ABS_COORD)
     bad = ~good
@@ -270,16 +272,16 @@ def _plausible_image_size(
     width, height = image_size
     if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
         return False
-    for _, coords, scores in persons:
-        seen = scores > 0
-        if not seen.any():
-            continue
-        x, y = coords[seen, 0], coords[seen, 1]
-        if (
-            x.min() < -IMAGE_MARGIN * width
-            or x.max() > (1 + IMAGE_MARGIN) * width
-            or y.min() < -IMAGE_MARGIN * height
-            or y.max() > (1 + IMAGE_MARGIN) * height
-        ):
-            return False
-    return True
+    if not persons:
+        return True
+    coords = np.stack([c[:, :2] for _, c, _ in persons])  # (P, V, 2): one pass for the whole frame
+    seen = np.stack([s for _, _, s in persons]) > 0
+    x, y = coords[..., 0][seen], coords[..., 1][seen]
+    if not len(x):
+        return True
+    return bool(
+        x.min() >= -IMAGE_MARGIN * width
+        and x.max() <= (1 + IMAGE_MARGIN) * width
+        and y.min() >= -IMAGE_MARGIN * height
+        and y.max() <= (1 + IMAGE_MARGIN) * height
+    )
