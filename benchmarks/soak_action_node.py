@@ -9,9 +9,11 @@ the end of a pass once the time is up. Reported per rate:
 
 - RSS of the node: after the first pass (warm) and at the end; growth in MB and MB/hour.
 - frames dropped: sent but never received by the node + received but dropped as stale/duplicate.
-- windows lost: passes x the windows one pass gives the same recognizer offline (fed the bag's
-  frames directly, no DDS) minus the windows the node classified. Every pass must give them all:
-  a loop restart (stamps jump back at rate > 1) must restart the windows, not drop the frames.
+- windows lost: per pass and per person (track), the windows the same recognizer gives one pass
+  offline (fed the bag's frames directly, no DDS) minus the windows that came back on /actions for
+  that pass and person (by window_end stamp), summed where short. Every pass must give them all: a
+  loop restart (stamps jump back at rate > 1) must restart the windows, not drop the frames. The
+  node's own "windows classified" total is shown beside the expected total.
 
 Output: a Markdown table (machine and date in the header line). Not a test: it takes minutes.
 """
@@ -28,7 +30,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from action_recognition import paths
@@ -48,8 +52,8 @@ def make_bag(folder: Path, people: int, seed: int) -> Path:
     return out
 
 
-def offline_windows(bag: Path, model: str | None) -> tuple[int, int]:
-    """(messages, windows) of one pass through the recognizer with the node's default settings."""
+def offline_windows(bag: Path, model: str | None) -> tuple[int, Counter]:
+    """(messages, windows per track id) of one pass through the recognizer with the node's defaults."""
     from action_recognition.nodes.action_node import recognizer_config, skeletons_to_frames
     from action_recognition.nodes.params import ACTION_NODE_PARAMS, defaults
     from action_recognition.recognition import ActionRecognizer, load_action_model
@@ -58,14 +62,14 @@ def offline_windows(bag: Path, model: str | None) -> tuple[int, int]:
     loaded = load_action_model(model or None, None, None, "cpu", 1)
     rec = ActionRecognizer(loaded.backend, loaded.spec, loaded.labels, recognizer_config(p))
     store = typestore()
-    messages = windows = 0
+    messages, windows = 0, Counter()
     with open_bag(bag) as reader:
         for _, msgtype, _, raw in iter_messages(reader, ["/skeletons"]):
             msg = store.deserialize_cdr(raw, msgtype)
             messages += 1
             stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
             rec.add_frame(stamp, skeletons_to_frames(msg, False), (msg.image_width, msg.image_height))
-            windows += len(rec.step())
+            windows.update(r.track_id for r in rec.step())
     return messages, windows
 
 
@@ -98,6 +102,23 @@ def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: in
     ctx = rclpy.Context()
     rclpy.init(args=[], context=ctx, signal_handler_options=SignalHandlerOptions.NO)
     client = rclpy.create_node("soak_player", context=ctx)
+    from action_recognition.msg import ActionArray
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+    pass_of_stamp: dict[int, int] = {}  # published header stamp -> pass index
+    got: Counter = Counter()  # (pass, track id) -> windows received on /actions
+
+    def on_actions(msg: ActionArray) -> None:
+        for a in msg.actions:
+            end = a.window_end.sec * 10**9 + a.window_end.nanosec
+            got[(pass_of_stamp.get(end, -1), int(a.track_id))] += 1
+
+    client.create_subscription(ActionArray, f"{ns}/actions", on_actions,
+                               QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE))
+    executor = rclpy.executors.SingleThreadedExecutor(context=ctx)
+    executor.add_node(client)
+    spinner = threading.Thread(target=lambda: _spin(executor, ctx), daemon=True)
+    spinner.start()
     sent = 0
     rss: list[tuple[float, float]] = []
     deadline = [0.0]
@@ -106,6 +127,8 @@ def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: in
 
     def on_publish(topic: str, original: int | None, stamp: int | None, sent_at: int) -> None:
         nonlocal sent
+        if stamp is not None:
+            pass_of_stamp[stamp] = sent // per_pass
         sent += 1
         if sent % per_pass == 0:  # end of a pass: sample memory, stop once the time is up
             rss.append((time.monotonic(), rss_mb(node_pid(node))))
@@ -118,10 +141,11 @@ def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: in
     try:
         stats = player.run()
     finally:
-        client.destroy_node()
-        rclpy.try_shutdown(context=ctx)
         time.sleep(3.0)  # let the node finish its last windows
         os.killpg(node.pid, signal.SIGTERM)
+        rclpy.try_shutdown(context=ctx)
+        spinner.join(timeout=5)
+        client.destroy_node()
         node.wait(timeout=30)
     log.close()
     text = log_path.read_text()
@@ -137,7 +161,26 @@ def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: in
         "hours": (rss[-1][0] - rss[0][0]) / 3600 if len(rss) > 1 else float("nan"),
         "unacked": len(stats.unacked_topics),
         "jumps": text.count("stamps jumped"),
+        "got": got,
     }
+
+
+def _spin(executor, ctx) -> None:
+    try:
+        while ctx.ok():
+            executor.spin_once(timeout_sec=0.05)
+    except Exception:  # shut down from the main thread
+        pass
+
+
+def losses(got: Counter, passes: int, offline: Counter) -> list[str]:
+    """'pass P track T: got/expected' for every (pass, track) that got fewer windows than offline."""
+    out = []
+    for p in range(passes):
+        for track, want in sorted(offline.items()):
+            if got[(p, track)] < want:
+                out.append(f"pass {p} track {track}: {got[(p, track)]}/{want}")
+    return out
 
 
 def main() -> int:
@@ -154,7 +197,8 @@ def main() -> int:
         os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(profile))
     with tempfile.TemporaryDirectory() as tmp:
         bag = make_bag(Path(tmp), args.people, seed=5)
-        per_pass, per_pass_windows = offline_windows(bag, args.model)
+        per_pass, offline = offline_windows(bag, args.model)
+        per_pass_windows = sum(offline.values())
         rows = [soak(bag, rate, args.minutes, args.model, per_pass) for rate in args.rates]
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\nsoak: {platform.node()}, {os.cpu_count()} CPUs, {when}; bag {per_pass} SkeletonArrays/pass "
@@ -168,7 +212,7 @@ def main() -> int:
     worst = 0
     for r in rows:
         expected = r["passes"] * per_pass_windows
-        lost = expected - r["windows"]
+        lost = sum(max(0, n - r["got"][(p, t)]) for p in range(r["passes"]) for t, n in offline.items())
         worst = max(worst, lost)
         growth = r["rss_end"] - r["rss_warm"]
         per_hour = growth / r["hours"] if r["hours"] and r["hours"] == r["hours"] else float("nan")
@@ -176,6 +220,10 @@ def main() -> int:
                  expected, r["windows"], lost, f"{r['rss_warm']:.1f}", f"{r['rss_end']:.1f}",
                  f"{growth:+.2f}", f"{per_hour:+.2f}", r["jumps"]]
         print("| " + " | ".join(str(c) for c in cells) + " |")
+    for r in rows:
+        where = losses(r["got"], r["passes"], offline)
+        print(f"\nrate {r['rate']:g}: windows received on /actions {sum(r['got'].values())}; (pass, track) "
+              f"short of the offline count: {', '.join(where) if where else 'none'}")
     return 0 if worst <= 0 else 1
 
 
