@@ -217,8 +217,11 @@ def declare(node: Any, table: Sequence[Param]) -> dict[str, Any]:
     for p in table:
         try:
             node.declare_parameter(p.name, p.default, descriptor(p))
-        except InvalidParameterValueException as exc:  # outside the declared range
-            raise ValueError(f"parameter {p.name!r}: {exc}; valid: [{_num(p.low)}, {_num(p.high)}]") from None
+        except InvalidParameterValueException as exc:  # rclpy's range check of the given value
+            given = getattr(node, "_parameter_overrides", {}).get(p.name)
+            if given is not None:
+                check(p, given.value)  # our own message: name, value, valid range
+            raise ValueError(f"parameter {p.name!r}: {exc}") from None
         values[p.name] = check(p, node.get_parameter(p.name).value)
     return values
 

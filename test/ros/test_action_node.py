@@ -131,7 +131,7 @@ def test_layout_mismatch_is_skipped_and_logged_without_flooding(running) -> None
     [
         (["model:=/nonexistent/model.pth"], "does not exist"),
         (["labels:={labels}"], "2 labels but the model has 3 classes"),
-        (["persons_per_sample:=3"], "persons_per_sample must be 1 or 2"),
+        (["persons_per_sample:=3"], "parameter 'persons_per_sample' = 3 is outside [1, 2]"),
     ],
 )
 def test_startup_errors_are_fatal_and_clear(model_path, tmp_path, params, message) -> None:
