@@ -79,7 +79,7 @@ def _sourced(ws: Path, command: str, timeout: float = 120) -> subprocess.Complet
 
 def test_colcon_build_installs_messages_nodes_and_cli(workspace: Path) -> None:
     install = workspace / "install" / "action_recognition"
-    for node in ("pose_node", "video_source_node", "action_node", "demo_recorder"):
+    for node in ("pose_node", "video_source_node", "action_node", "demo_recorder", "annotator"):
         executable = install / "lib" / "action_recognition" / node
         assert os.access(executable, os.X_OK), f"ros2 run would not find {node}"
         assert executable.read_text().startswith("#!"), node
