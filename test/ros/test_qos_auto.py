@@ -35,8 +35,8 @@ def test_reliability_for_publishers() -> None:
 
 
 @pytest.fixture
-def graph():
-    assert "FASTDDS_DEFAULT_PROFILES_FILE" not in os.environ, "this test is about the default transport"
+def graph(monkeypatch):
+    monkeypatch.delenv("FASTDDS_DEFAULT_PROFILES_FILE", raising=False)  # about the default transport
     ctx = rclpy.Context()
     rclpy.init(context=ctx)
     ex = SingleThreadedExecutor(context=ctx)
