@@ -33,7 +33,9 @@ def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
     longest = max(s["total_frames"] for s in sequences)
     # Frames go out in bursts much faster than a camera's: a deep input queue keeps every one.
     # Frames go at 30 fps stamps (the model's rate): the node's resampling keeps them as they are.
-    params = [f"window_s:={longest / 30}", f"min_window_s:={1 / 30}", "stride_s:=0.0", "qos_depth:=1000"]
+    # Reliable from the start (auto starts best effort until it sees the publisher): no burst frame lost.
+    params = [f"window_s:={longest / 30}", f"min_window_s:={1 / 30}", "stride_s:=0.0", "qos_depth:=1000",
+              "qos_reliability:=reliable"]
     ns = f"/default_model_{os.getpid()}"
     proc = start_node(ns, *params, cwd=tmp_path)
     client = Client(ns)
