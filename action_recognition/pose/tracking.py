@@ -13,7 +13,8 @@
    a motion prediction, so a person it misses for a while or who moves abruptly (a jump, a fall, leaving at
    the image edge) comes back under a new tracker id. A new id that appears within `relink_s` seconds of a
    person going missing, within `relink_distance` body heights of where they were last seen, continues that
-   person. Only missing people are candidates, so a visible person's id is never taken.
+   person. A body height is the largest box side the person has shown so far (a crouch or a tumble shrinks
+   the box, not the person). Only missing people are candidates, so a visible person's id is never taken.
    The price: someone who enters where another person left moments ago inherits their id.
 
 Both are off unless the tracker YAML sets them (Ultralytics' own files do not), so `bytetrack.yaml` behaves
@@ -40,6 +41,11 @@ _MIN_SHARED_JOINTS = 3
 class _Person:
     box: np.ndarray  # last seen xyxy
     time: float  # when last seen (s)
+    size: float  # largest box side seen so far (px): their body height standing, or lying
+
+
+def _side(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], box[3] - box[1]))
 
 
 def _iou_inside(small: np.ndarray, big: np.ndarray) -> float:
@@ -146,7 +152,9 @@ class PersonTracker:
             taken.add(pid)
             out.append((det, pid))
         for det, pid in out:
-            self._people[pid] = _Person(boxes[det, :4].copy(), now)
+            box = boxes[det, :4].copy()
+            size = max(_side(box), self._people[pid].size if pid in self._people else 0.0)
+            self._people[pid] = _Person(box, now, size)
         return sorted(out)
 
     def _relink(self, new: list[tuple[int, int]], boxes: np.ndarray, taken: set[int],
@@ -158,7 +166,7 @@ class PersonTracker:
                 for pid, p in self._people.items():
                     if pid in taken or now - p.time > self.relink_s:
                         continue
-                    d = _distance_in_heights(boxes[det, :4], p.box)
+                    d = _distance_in_heights(boxes[det, :4], p)
                     if d <= self.relink_distance:
                         options.append((d, n, pid))
         linked: dict[int, int] = {}
@@ -179,8 +187,7 @@ class PersonTracker:
             del self._people[pid]
 
 
-def _distance_in_heights(a: np.ndarray, b: np.ndarray) -> float:
-    """Centre distance of two xyxy boxes over the taller one's height."""
-    ca, cb = (a[:2] + a[2:]) / 2, (b[:2] + b[2:]) / 2
-    h = max(a[3] - a[1], b[3] - b[1], 1e-6)
-    return float(np.linalg.norm(ca - cb) / h)
+def _distance_in_heights(box: np.ndarray, person: _Person) -> float:
+    """Distance from where `person` was last seen to `box` (centres), in the larger of their body sizes."""
+    centre, last = (box[:2] + box[2:]) / 2, (person.box[:2] + person.box[2:]) / 2
+    return float(np.linalg.norm(centre - last) / max(person.size, _side(box), 1e-6))
