@@ -101,6 +101,23 @@ class ForwardTable:
         return {f"batch_{b}": round(self.cpu(b) / b, 2) for b in batches}
 
 
+def tracks_one_core(runs: list[dict[str, Any]], forward_cpu_per_track: float, rate: float,
+                    stride: int) -> int | None:
+    """How many tracks one core carries at `rate`, from CPU time alone (so a loaded machine still gives
+    the answer an idle one would, to the extent CPU time does not grow with load).
+
+    A frame costs the node overhead(N) = a + b N (fitted to the runs: messages, windows, features, DDS)
+    plus N / stride forwards of one track; the answer is the largest N within one frame period.
+    """
+    points = [(r["tracks"], r["overhead_cpu_ms_per_frame"]) for r in runs if r.get("spread_rounds")]
+    if not points:
+        return None
+    n, o = np.array(points, float).T
+    b, a = np.polyfit(n, o, 1) if len(set(n)) > 1 else (0.0, float(o[0]))
+    per_track = max(b, 0.0) + forward_cpu_per_track / stride
+    return max(0, int((1e3 / rate - max(a, 0.0)) / per_track))
+
+
 def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus: set[int],
              client_cpus: set[int], log: Path | None = None) -> dict[str, Any]:
     """Start the action node, stream `run.tracks` people at `run.rate` Hz, measure, stop it."""
@@ -210,7 +227,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
             # forward passes' share of it, and the rest (messages, windows, features, DDS).
             "node_cpu_ms_per_frame": round(node_cpu / steady_frames, 2),
             "forward_cpu_ms_per_frame": round(forward_cpu / steady_frames, 2),
-            "overhead_cpu_ms_per_round": round((node_cpu - forward_cpu) / len(sizes), 2) if sizes else None,
+            "overhead_cpu_ms_per_frame": round((node_cpu - forward_cpu) / steady_frames, 2),
             "core_share": round(node_cpu / 1e3 / (steady_frames / run.rate), 3),
             "sustained": bool(received == frames and dropped == 0 and classified >= SUSTAINED_SHARE * due),
             **memory_mb(proc.pid),

@@ -35,7 +35,7 @@ ACTION_COLUMNS = [("tracks", "tracks"), ("rate_hz", "Hz"), ("spread_rounds", "sp
                   ("latency_ms_p50", "latency p50"), ("latency_ms_p95", "latency p95"),
                   ("overhead_ms_p95", "node overhead p95"), ("node_cpu_ms_per_frame", "node CPU ms/frame"),
                   ("forward_cpu_ms_per_frame", "forward CPU ms/frame"),
-                  ("overhead_cpu_ms_per_round", "overhead CPU ms/round"), ("core_share", "share of a core"),
+                  ("overhead_cpu_ms_per_frame", "overhead CPU ms/frame"), ("core_share", "share of a core"),
                   ("windows_classified", "windows"), ("windows_due", "due"), ("frames_dropped", "dropped"),
                   ("sustained", "sustained"), ("rss_mb", "node RSS MB")]
 
@@ -54,7 +54,8 @@ def markdown(result: dict[str, Any]) -> str:
         rate = result["settings"]["rate_hz"]
         parts += ["", f"Action model forward, CPU ms per track ({per_track}).", "",
                   f"Action node, {action['model']}:", "", table(action["runs"], ACTION_COLUMNS), "",
-                  f"Tracks sustained at {rate:g} Hz: {action['max_tracks_sustained']}"]
+                  f"Tracks sustained at {rate:g} Hz in these runs: {action['max_tracks_sustained']}; "
+                  f"one core's capacity from CPU time: {action['tracks_one_core_cpu_estimate']} tracks"]
     return "\n".join(parts)
 
 

@@ -95,6 +95,8 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
             "forward_ms_by_batch": {str(b): ms for b, ms in forward.measured().items()},
             "runs": runs,
             "max_tracks_sustained": max(sustained) if sustained else 0,
+            "tracks_one_core_cpu_estimate": action.tracks_one_core(
+                runs, forward.cpu(4) / 4, settings.camera.fps, settings.stride),
         }
     result["load_1m_at_end"] = machine.load_now()
     return result

@@ -40,7 +40,9 @@ def test_bench_tiny_run_writes_plausible_json(tmp_path: Path) -> None:
         assert r["windows_classified"] > 0 and r["latency_ms_p95"] >= r["latency_ms_p50"] > 0
         assert 0 < r["rss_mb"] <= r["peak_rss_mb"]
         assert r["torch_loaded"] is False  # the default model runs from its ONNX export
+        assert r["node_cpu_ms_per_frame"] > r["forward_cpu_ms_per_frame"] > 0  # the node does more
     assert action["max_tracks_sustained"] in (0, 1, 2)
+    assert action["tracks_one_core_cpu_estimate"] >= 1
     assert "| pytorch | 160 |" in run.stdout  # the Markdown tables
 
 
