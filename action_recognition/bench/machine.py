@@ -8,7 +8,14 @@ import time
 from importlib import metadata
 from typing import Any
 
-LIBRARIES = ("onnxruntime", "openvino", "torch", "ultralytics", "numpy")
+# name -> distributions that provide it (Ultralytics also ships as ultralytics-opencv-headless)
+LIBRARIES = {
+    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
+    "openvino": ("openvino",),
+    "torch": ("torch",),
+    "ultralytics": ("ultralytics", "ultralytics-opencv-headless"),
+    "numpy": ("numpy",),
+}
 
 
 def cpu_name() -> str:
@@ -19,12 +26,14 @@ def cpu_name() -> str:
         return platform.processor() or platform.machine()
 
 
-def version(dist: str) -> str | None:
-    """An installed distribution's version without importing it (None when absent)."""
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
+def version(*dists: str) -> str | None:
+    """The first installed distribution's version, without importing it (None when none is)."""
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def gpu_names() -> list[str]:
@@ -51,7 +60,7 @@ def machine_info() -> dict[str, Any]:
         "gpus": gpu_names(),
         "python": platform.python_version(),
         "os": platform.platform(),
-        "versions": {name: version(name) for name in LIBRARIES},
+        "versions": {name: version(*dists) for name, dists in LIBRARIES.items()},
     }
 
 
