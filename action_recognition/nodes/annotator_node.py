@@ -5,8 +5,9 @@ in; `annotated_image` (bgr8, the source image's header) out: each person's skele
 current action label ("walking 0.91"), drawn by action_recognition.pose.draw.
 
 Pairing: a SkeletonArray carries its source image's stamp, so the node keeps the last `image_buffer`
-images and draws each SkeletonArray on the image with the same stamp (images without skeletons, e.g.
-frames the pose node skipped, are not republished). A track's label is its newest Action; labels of
+images (and skeleton arrays whose image has not arrived yet) and draws each SkeletonArray on the image
+with the same stamp, whichever arrives first (images without skeletons, e.g. frames the pose node
+skipped, are not republished). A track's label is its newest Action; labels of
 tracks that left are forgotten after `label_timeout` seconds of message time.
 """
 
@@ -70,6 +71,7 @@ class AnnotatorNode(Node):
         super().__init__("annotator")
         self.p = p = declare(self, ANNOTATOR_PARAMS)
         self._images: OrderedDict[int, Image] = OrderedDict()  # stamp -> image, oldest first
+        self._waiting: OrderedDict[int, SkeletonArray] = OrderedDict()  # skeletons before their image
         self._labels: dict[int, tuple[str, int]] = {}  # track id -> ("walking 0.91", action stamp)
         self._edges: dict[str, tuple] = {}  # layout name -> bones
         self.published = 0
@@ -86,7 +88,12 @@ class AnnotatorNode(Node):
         )
 
     def _on_image(self, msg: Image) -> None:
-        self._images[_ns(msg.header.stamp)] = msg
+        stamp = _ns(msg.header.stamp)
+        skeletons = self._waiting.pop(stamp, None)
+        if skeletons is not None:  # its skeletons came first (images are larger, and can be slower)
+            self._draw(msg, skeletons)
+            return
+        self._images[stamp] = msg
         while len(self._images) > self.p["image_buffer"]:
             self._images.popitem(last=False)
 
@@ -106,9 +113,16 @@ class AnnotatorNode(Node):
 
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         stamp = _ns(msg.header.stamp)
-        image_msg = self._images.get(stamp)
-        if image_msg is None:
-            return  # its image was not received (yet, or any more): nothing to draw on
+        image_msg = self._images.pop(stamp, None)
+        if image_msg is None:  # not here yet (or lost): wait a while for it
+            self._waiting[stamp] = msg
+            while len(self._waiting) > self.p["image_buffer"]:
+                self._waiting.popitem(last=False)
+            return
+        self._draw(image_msg, msg)
+
+    def _draw(self, image_msg: Image, msg: SkeletonArray) -> None:
+        stamp = _ns(msg.header.stamp)
         timeout = int(self.p["label_timeout"] * 1e9)
         self._labels = {t: v for t, v in self._labels.items() if stamp - v[1] <= timeout}
         try:

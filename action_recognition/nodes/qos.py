@@ -39,13 +39,15 @@ def label_map_qos() -> QoSProfile:
 def reliability_for_publishers(offered: Sequence[ReliabilityPolicy]) -> ReliabilityPolicy:
     """What `auto` subscribes with, given the reliability each publisher offers.
 
-    Reliable only when every publisher is reliable (a reliable subscriber cannot match a best-effort
-    publisher); best effort when any publisher is best effort, or when there is none yet (it matches
-    whatever appears first, and the next check adapts).
+    Best effort when any publisher is best effort (a reliable subscriber cannot match it); reliable
+    otherwise, also while no publisher is known: most drivers and this package's nodes publish
+    reliably, so the usual start needs no resubscription (which would lose the messages sent in
+    between), and a best-effort publisher that appears raises an incompatible-QoS event that makes
+    the subscription step down at once.
     """
-    if offered and all(p == ReliabilityPolicy.RELIABLE for p in offered):
-        return ReliabilityPolicy.RELIABLE
-    return ReliabilityPolicy.BEST_EFFORT
+    if any(p == ReliabilityPolicy.BEST_EFFORT for p in offered):
+        return ReliabilityPolicy.BEST_EFFORT
+    return ReliabilityPolicy.RELIABLE
 
 
 class InputSubscription:
@@ -119,6 +121,8 @@ class InputSubscription:
     def _wanted(self, publishers: list[Any]) -> ReliabilityPolicy:
         if self._mode != AUTO:
             return _POLICY[self._mode]
+        if not publishers and self._sub is not None:
+            return self._policy  # publishers left: keep what fitted them, no churn
         return reliability_for_publishers([p.qos_profile.reliability for p in publishers])
 
     def _subscribe(self, policy: ReliabilityPolicy) -> None:

@@ -79,9 +79,12 @@ def test_annotated_image_has_skeletons_boxes_and_labels(tmp_path) -> None:
                 spin_until(lambda: False, 0.3)
             skeletons = frames_to_msg(stamp, people, W, H)
             image = convert.bgr_to_image(background, skeletons.header)
-            image_pub.publish(image)
+            # Frame 0 as the pose node does it (image first), frame 1 the other way round: either
+            # order of arrival must pair them.
+            first, second = ((image_pub, image), (skel_pub, skeletons))[:: 1 if k == 0 else -1]
+            first[0].publish(first[1])
             ex.spin_once(timeout_sec=0.1)
-            skel_pub.publish(skeletons)
+            second[0].publish(second[1])
             assert spin_until(lambda k=k: len(out) == k + 1, 15), f"no annotated image for frame {k}"
     finally:
         ex.shutdown()

@@ -27,7 +27,7 @@ RELIABLE, BEST_EFFORT = ReliabilityPolicy.RELIABLE, ReliabilityPolicy.BEST_EFFOR
 
 
 def test_reliability_for_publishers() -> None:
-    assert reliability_for_publishers([]) == BEST_EFFORT
+    assert reliability_for_publishers([]) == RELIABLE  # the usual case; a best-effort one raises an event
     assert reliability_for_publishers([RELIABLE]) == RELIABLE
     assert reliability_for_publishers([RELIABLE, RELIABLE]) == RELIABLE
     assert reliability_for_publishers([RELIABLE, BEST_EFFORT]) == BEST_EFFORT
@@ -72,12 +72,11 @@ def test_auto_follows_a_reliable_then_a_best_effort_publisher(graph) -> None:
     got: list[Image] = []
     sub_node = make("qos_sub")
     sub = InputSubscription(sub_node, Image, topic, got.append, "auto", 5, check_period=0.2)
-    assert sub.mode == "auto" and sub.reliability == "best_effort"  # nobody publishes yet
+    assert sub.mode == "auto" and sub.reliability == "reliable"  # nobody publishes yet
 
     pub_node = make("camera_driver")
     reliable_pub = pub_node.create_publisher(Image, topic, QoSProfile(depth=10, reliability=RELIABLE))
-    assert spin_until(lambda: sub.reliability == "reliable"), "auto did not follow the reliable publisher"
-    # The publisher sees the new reliable subscription (the old best-effort one is gone).
+    # The publisher sees one reliable subscription.
     assert spin_until(
         lambda: [i.qos_profile.reliability for i in pub_node.get_subscriptions_info_by_topic(topic)]
         == [RELIABLE]
@@ -95,6 +94,24 @@ def test_auto_follows_a_reliable_then_a_best_effort_publisher(graph) -> None:
     assert spin_until(lambda: sub.reliability == "best_effort")
     sub.destroy()
     assert spin_until(lambda: not pub_node.get_subscriptions_info_by_topic(topic))
+
+
+def test_auto_steps_down_for_a_lone_best_effort_publisher(graph) -> None:
+    make, spin_until, ex = graph
+    topic = f"/qos_be_{os.getpid()}/image"
+    got: list[Image] = []
+    # A long check period: the incompatible-QoS event, not the periodic check, makes it step down.
+    sub = InputSubscription(make("qos_sub_be"), Image, topic, got.append, "auto", 5, check_period=60.0)
+    assert sub.reliability == "reliable"
+    pub = make("be_camera").create_publisher(Image, topic, QoSProfile(depth=5, reliability=BEST_EFFORT))
+    assert spin_until(lambda: sub.reliability == "best_effort"), "no step down on the incompatible-QoS event"
+    small = Image(height=2, width=2, encoding="bgr8", step=6, data=bytes(12))
+    assert spin_until(lambda: pub.get_subscription_count() == 1)
+    for _ in range(5):
+        pub.publish(small)
+        ex.spin_once(timeout_sec=0.05)
+    assert spin_until(lambda: len(got) > 0)  # small best-effort messages arrive
+    sub.destroy()
 
 
 def test_fixed_reliability_and_silence_warning(graph) -> None:
