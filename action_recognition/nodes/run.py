@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
+import traceback
 from collections.abc import Callable
 
 import rclpy
@@ -92,7 +94,11 @@ def run_node(
     finally:
         signals.spinning = True  # from here on a first signal must not interrupt the cleanup
         if node is not None:
-            _finish(node)
+            try:
+                _finish(node)
+            except Exception:  # a defect in a node's stop: show it, still end the process
+                logger.error(f"stopping failed:\n{traceback.format_exc()}")
+                code = code or 1
         rclpy.try_shutdown()
         signals.restore()
     if exit_process:
@@ -110,8 +116,6 @@ def _autostart(node: Node) -> bool:
 
 
 def _spin(node: Node, signals: _Signals, until: Callable[[Node], bool] | None, linger: float) -> None:
-    import time
-
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
