@@ -137,7 +137,8 @@ def test_arguments_reach_the_nodes() -> None:
     assert action.parameters["model"] == "/m/action.pth"
     # Everything else comes from config/*.yaml unchanged.
     assert pose.parameters["tracker"] == description.load_node_config(ROOT / "config/pose.yaml")["tracker"]
-    assert action.parameters["stride_s"] == description.load_node_config(ROOT / "config/action.yaml")["stride_s"]
+    action_file = description.load_node_config(ROOT / "config/action.yaml")
+    assert action.parameters["stride_s"] == action_file["stride_s"]
     demo = {n.name: n for n in plan("demo", dict(CASES[5][1])).nodes}
     assert list(demo) == ["video_source", "pose_node", "action_node", "demo_recorder"]
     assert demo["video_source"].parameters["source"] == "/v/clip.mp4"
@@ -205,3 +206,10 @@ def test_ros2_run_installs_every_launched_executable() -> None:
     missing = sorted(set(launched) - set(installed))
     assert not missing
     assert all(installed[e] == m for e, m in launched.items())
+
+
+def test_autostart_argument_reaches_the_lifecycle_nodes() -> None:
+    nodes = plan("pipeline", {"autostart": "false"}).nodes
+    assert [n.parameters["autostart"] for n in nodes] == [False, False]
+    assert all(n.parameters["autostart"] is True for n in plan("pipeline", {}).nodes)
+    assert "autostart" not in {a.name for a in PIPELINES["demo"].arguments()}  # the demo must run

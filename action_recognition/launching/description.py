@@ -20,7 +20,13 @@ from typing import Any
 import yaml
 
 from action_recognition import paths
-from action_recognition.nodes.params import INPUT_RELIABILITY, NODE_TABLES, USE_SIM_TIME, check_config
+from action_recognition.nodes.params import (
+    AUTOSTART,
+    INPUT_RELIABILITY,
+    NODE_TABLES,
+    USE_SIM_TIME,
+    check_config,
+)
 
 PACKAGE = "action_recognition"
 
@@ -115,7 +121,8 @@ def _typed(config: Mapping[str, Any], key: str, text: str, argument: str) -> Any
 
 def _node_params(config_file: str, overrides: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
     """Config file values, then {param: (argument name, text)} overrides converted to the file's types."""
-    params = {USE_SIM_TIME.name: USE_SIM_TIME.default, **load_node_config(config_file)}
+    params = {USE_SIM_TIME.name: USE_SIM_TIME.default, AUTOSTART.name: AUTOSTART.default,
+              **load_node_config(config_file)}
     for key, (argument, text) in overrides.items():
         params[key] = _typed(params, key, text, argument)
     return params
@@ -158,6 +165,9 @@ def _pose_arguments(image: bool = True) -> tuple[Argument, ...]:
 
 _USE_SIM_TIME = Argument("use_sim_time", "false", "every node uses /clock (bag play --clock, a simulator): "
                          "true or false")
+# Not in the demo, which needs its nodes running.
+_AUTOSTART = Argument("autostart", "true", "the pose/action nodes configure and activate themselves; false = "
+                      "they wait as unconfigured lifecycle nodes (ros2 lifecycle set / a lifecycle manager)")
 
 
 def _action_arguments() -> tuple[Argument, ...]:
@@ -173,11 +183,11 @@ _ANNOTATE = Argument("annotate", "false", "also start the annotator: 'annotated_
 
 
 def pipeline_arguments() -> tuple[Argument, ...]:
-    return (*_pose_arguments(), *_action_arguments(), _ANNOTATE)
+    return (*_pose_arguments(), *_action_arguments(), _ANNOTATE, _AUTOSTART)
 
 
 def pose_arguments() -> tuple[Argument, ...]:
-    return _pose_arguments()
+    return (*_pose_arguments(), _AUTOSTART)
 
 
 def action_arguments() -> tuple[Argument, ...]:
@@ -187,6 +197,7 @@ def action_arguments() -> tuple[Argument, ...]:
         Argument("device", "cpu", "inference device: cpu, cuda, cuda:N"),
         _USE_SIM_TIME,
         *_action_arguments(),
+        _AUTOSTART,
     )
 
 
@@ -222,6 +233,7 @@ def _pose_node(a: dict[str, str], remappings: tuple[tuple[str, str], ...]) -> No
         "publish_debug_image": ("debug_image", a["debug_image"]),
         "qos_reliability": ("qos", a["qos"]),
         "use_sim_time": ("use_sim_time", a["use_sim_time"]),
+        **_autostart(a),
     })
     return NodeLaunch("pose_node", "pose_node", f"{PACKAGE}.nodes.pose_node", _namespace(a["namespace"]),
                       params, remappings)
@@ -233,6 +245,7 @@ def _action_node(a: dict[str, str], remappings: tuple[tuple[str, str], ...] = ()
         "labels": ("labels", a["labels"]),
         "device": ("device", a["device"]),
         "use_sim_time": ("use_sim_time", a["use_sim_time"]),
+        **_autostart(a),
     })
     return NodeLaunch("action_node", "action_node", f"{PACKAGE}.nodes.action_node",
                       _namespace(a["namespace"]), params, remappings)
@@ -245,6 +258,10 @@ def _annotator(a: dict[str, str], remappings: tuple[tuple[str, str], ...]) -> li
     sim_time = _typed({"use_sim_time": False}, "use_sim_time", a["use_sim_time"], "use_sim_time")
     return [NodeLaunch("annotator", "annotator", f"{PACKAGE}.nodes.annotator_node",
                        _namespace(a["namespace"]), {"use_sim_time": sim_time}, remappings)]
+
+
+def _autostart(a: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {"autostart": ("autostart", a["autostart"])} if "autostart" in a else {}
 
 
 def _remap(topic: str, value: str) -> tuple[tuple[str, str], ...]:
