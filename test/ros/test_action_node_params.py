@@ -14,7 +14,8 @@ from action_recognition.recognition import RecognizerConfig
 
 def test_action_yaml_matches_the_table() -> None:
     data = yaml.safe_load((config_dir() / "action.yaml").read_text())
-    assert data["/**/action_node"]["ros__parameters"]  # "/**/": any namespace == defaults(ACTION_NODE_PARAMS)
+    # "/**/" keys: the file applies in any namespace
+    assert data["/**/action_node"]["ros__parameters"] == defaults(ACTION_NODE_PARAMS)
 
 
 def test_table_defaults_equal_the_recognizer_defaults() -> None:

@@ -11,7 +11,8 @@ from action_recognition.paths import config_dir
 
 def test_pose_yaml_matches_the_table() -> None:
     data = yaml.safe_load((config_dir() / "pose.yaml").read_text())
-    assert data["/**/pose_node"]["ros__parameters"]  # "/**/": any namespace == defaults(POSE_NODE_PARAMS)
+    # "/**/" keys: the file applies in any namespace
+    assert data["/**/pose_node"]["ros__parameters"] == defaults(POSE_NODE_PARAMS)
 
 
 def test_tables_have_unique_names_and_valid_defaults() -> None:
