@@ -56,6 +56,14 @@ def markdown(result: dict[str, Any]) -> str:
                   f"Action node, {action['model']}:", "", table(action["runs"], ACTION_COLUMNS), "",
                   f"Tracks sustained at {rate:g} Hz in these runs: {action['max_tracks_sustained']}; "
                   f"one core's capacity from CPU time: {action['tracks_one_core_cpu_estimate']} tracks"]
+    pipe = result.get("pipeline")
+    if pipe:
+        rss_pose, rss_action = pipe["pose_node"].get("rss_mb"), pipe["action_node"].get("rss_mb")
+        parts += ["", f"Pipeline (camera -> pose node {pipe['pose_backend']} imgsz {pipe['imgsz']} -> "
+                  f"action node, both on one core): frame -> action latency p50 "
+                  f"{_fmt(pipe['latency_ms_p50'])} ms, p95 {_fmt(pipe['latency_ms_p95'])} ms; "
+                  f"{pipe['frames_through_pose']} of {pipe['frames_sent']} frames through the pose node; "
+                  f"RSS pose node {_fmt(rss_pose)} MB, action node {_fmt(rss_action)} MB"]
     return "\n".join(parts)
 
 

@@ -46,6 +46,8 @@ class BenchSettings:
     pose: bool = True
     action: bool = True
     compare_unspread: bool = False  # also run each track count with the node's spread_rounds off
+    pipeline: bool = True  # camera frames -> pose node -> action node -> actions, end to end
+    pipeline_seconds: float = 6.0
     logs: Path | None = None  # node logs go here (a temporary folder when None)
 
     def track_counts(self) -> list[int]:
@@ -98,5 +100,14 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
             "tracks_one_core_cpu_estimate": action.tracks_one_core(
                 runs, forward.cpu(4) / 4, settings.camera.fps, settings.stride),
         }
+    if settings.pipeline:
+        from action_recognition.bench.pipeline import run_pipeline
+        from action_recognition.pose.estimator import PoseConfig, resolve_backend
+
+        backend = resolve_backend(PoseConfig(backend="auto"))
+        cam, imgsz = settings.camera, settings.imgsz[0]
+        say(f"pipeline: camera frames -> pose node ({backend}, imgsz {imgsz}) -> action node ...")
+        frames = pose.camera_frames(cam.width, cam.height, max(1, round(settings.pipeline_seconds * cam.fps)))
+        result["pipeline"] = run_pipeline(backend, imgsz, frames, cam.fps, node_cpus, client_cpus, logs)
     result["load_1m_at_end"] = machine.load_now()
     return result

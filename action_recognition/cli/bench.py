@@ -32,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", help="action model (default: the shipped one)")
     parser.add_argument("--compare-unspread", action="store_true",
                         help="also run each track count with the action node's spread_rounds:=false")
-    parser.add_argument("--skip-pose", action="store_true", help="only the action part")
-    parser.add_argument("--skip-action", action="store_true", help="only the pose part")
+    parser.add_argument("--skip-pose", action="store_true", help="no pose backend comparison")
+    parser.add_argument("--skip-action", action="store_true", help="no action-node runs")
+    parser.add_argument("--skip-pipeline", action="store_true",
+                        help="no end-to-end run (camera frames -> pose node -> action node)")
     parser.add_argument("--logs", type=Path, help="folder for the nodes' logs (default: a temporary one)")
     parser.set_defaults(func=run)
 
@@ -59,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         pose_backends=[b.strip() for b in args.backends.split(",")] if args.backends else None,
         imgsz=imgsz, pose_frames=args.pose_frames, action_seconds=args.seconds, stride=args.stride,
         model=args.model, compare_unspread=args.compare_unspread, pose=not args.skip_pose,
-        action=not args.skip_action, logs=args.logs)
+        action=not args.skip_action, pipeline=not args.skip_pipeline,
+        pipeline_seconds=min(max(args.seconds, 3.0), 8.0), logs=args.logs)
     result = suite.run(settings, say=lambda line: print(line, file=sys.stderr, flush=True))
     print(report.markdown(result))
     if args.json:

@@ -43,7 +43,12 @@ def test_bench_tiny_run_writes_plausible_json(tmp_path: Path) -> None:
         assert r["node_cpu_ms_per_frame"] > r["forward_cpu_ms_per_frame"] > 0  # the node does more
     assert action["max_tracks_sustained"] in (0, 1, 2)
     assert action["tracks_one_core_cpu_estimate"] >= 1
-    assert "| pytorch | 160 |" in run.stdout  # the Markdown tables
+    pipe = result["pipeline"]  # demo video -> pose node -> action node, 3 s at 15 Hz
+    assert pipe["frames_sent"] == 45 and 0 < pipe["frames_through_pose"] <= 45
+    assert pipe["pose_node"]["rss_mb"] > pipe["action_node"]["rss_mb"] > 0
+    if pipe["labelled_frames"]:  # the demo's walker is tracked long enough for a label (not guaranteed)
+        assert pipe["latency_ms_p95"] >= pipe["latency_ms_p50"] > 0
+    assert "| pytorch | 160 |" in run.stdout and "Pipeline (camera" in run.stdout  # the Markdown
 
 
 @pytest.mark.parametrize("args, message", [
