@@ -85,7 +85,8 @@ def node_pid(proc: subprocess.Popen) -> int:
     return proc.pid
 
 
-def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: int) -> dict[str, float]:
+def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: int,
+         params: list[str]) -> dict[str, float]:
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
@@ -96,6 +97,8 @@ def soak(bag: Path, rate: float, minutes: float, model: str | None, per_pass: in
            "-r", f"/diagnostics:={ns}/diagnostics"]
     if model:
         cmd += ["-p", f"model:={model}"]
+    for p in params:
+        cmd += ["-p", p]
     log_path = Path(tempfile.mkdtemp(prefix="soak_")) / "action_node.log"
     log = log_path.open("w")
     node = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -189,6 +192,8 @@ def main() -> int:
     ap.add_argument("--rates", type=float, nargs="+", default=[1.0, 2.0])
     ap.add_argument("--model", help="action model (default: the shipped default model)")
     ap.add_argument("--people", type=int, default=8, help="samples in the bag")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME:=VALUE",
+                    help="action node parameter (repeatable)")
     args = ap.parse_args()
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(101, 200)))
@@ -199,11 +204,11 @@ def main() -> int:
         bag = make_bag(Path(tmp), args.people, seed=5)
         per_pass, offline = offline_windows(bag, args.model)
         per_pass_windows = sum(offline.values())
-        rows = [soak(bag, rate, args.minutes, args.model, per_pass) for rate in args.rates]
+        rows = [soak(bag, rate, args.minutes, args.model, per_pass, args.param) for rate in args.rates]
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\nsoak: {platform.node()}, {os.cpu_count()} CPUs, {when}; bag {per_pass} SkeletonArrays/pass "
           f"({args.people} people), {per_pass_windows} windows/pass offline; "
-          f"model {args.model or paths.default_action_model()}\n")
+          f"model {args.model or paths.default_action_model()}; node parameters {args.param or 'defaults'}\n")
     head = ["rate", "minutes", "passes", "sent", "received", "frames dropped", "windows expected",
             "windows classified", "windows lost", "RSS warm MB", "RSS end MB", "growth MB", "MB/hour",
             "jump warnings"]
