@@ -210,6 +210,21 @@ def test_namespaced_partial_parameter_file_and_use_sim_time(node, tmp_path) -> N
     proc, c = node("use_sim_time:=true", ns=f"{_ns()}/robot", extra=("--params-file", str(params)))
     assert c.spin_until(lambda: bool(c.label_maps), 60), "node did not come up"
     assert c.get("score_threshold", "smoothing", "max_batch", "use_sim_time") == [0.25, 0.5, 32, True]
+    # Sim time is honoured: the node's clock (diagnostics stamps and timer) follows /clock, here 1000 s on.
+    from builtin_interfaces.msg import Time
+    from rosgraph_msgs.msg import Clock
+
+    clock = c.node.create_publisher(Clock, "/clock", 10)
+    fqn = f"{c.ns}/action_node"
+    sim = [1000.0]
+
+    def stamped() -> list[int]:
+        sim[0] += 0.1
+        clock.publish(Clock(clock=Time(sec=int(sim[0]), nanosec=int(sim[0] % 1 * 1e9))))
+        return [a.header.stamp.sec for a in c.diags if any(st.hardware_id == fqn for st in a.status)]
+
+    assert c.spin_until(lambda: bool(stamped()), 30)
+    assert all(1000 <= sec < 2000 for sec in stamped())  # not the wall clock (~1.7e9 s)
     code, out = _stop(proc, signal.SIGTERM)
     assert code == 0 and "Traceback" not in out
 
