@@ -30,8 +30,13 @@ def stamp_seconds(stamp: Any) -> float:
 
 
 def format_action(action: Any) -> str:
-    """'id   3  walk           0.91  (48 frames)'; an unknown (below threshold) label shows its best score."""
-    return f"id {action.track_id:>3}  {action.label:<14} {action.score:.2f}  ({action.num_frames} frames)"
+    """'id   3  walk           0.91  (48 frames)  box 120,40-260,400'; an unknown (below threshold) label
+    shows its best score; the box (Action.bbox, pixels) is left out when it is not set (all zeros)."""
+    text = f"id {action.track_id:>3}  {action.label:<14} {action.score:.2f}  ({action.num_frames} frames)"
+    box = [round(float(c)) for c in getattr(action, "bbox", ())]
+    if any(box):
+        text += f"  box {box[0]},{box[1]}-{box[2]},{box[3]}"
+    return text
 
 
 def format_actions(msg: Any, time_text: str) -> list[str]:

@@ -24,7 +24,8 @@ def test_echo_prints_a_line_per_person() -> None:
     node = rclpy.create_node("echo_test_publisher", context=ctx)
     pub = node.create_publisher(ActionArray, topic, 10)
     two = ActionArray(actions=[
-        Action(track_id=7, class_id=1, label="walk", score=0.91, num_frames=48),
+        Action(track_id=7, class_id=1, label="walk", score=0.91, num_frames=48,
+               bbox=[120.4, 40.0, 260.0, 399.6]),
         Action(track_id=3, class_id=-1, label="unknown", score=0.2, num_frames=12),
     ])
     two.header.stamp = Time(sec=12, nanosec=500_000_000)
@@ -44,7 +45,7 @@ def test_echo_prints_a_line_per_person() -> None:
     assert proc.returncode == 0, err
     lines = out.splitlines()
     assert "12.500  id   3  unknown        0.20  (12 frames)" in lines
-    assert "12.500  id   7  walk           0.91  (48 frames)" in lines
-    assert lines.index("12.500  id   3  unknown        0.20  (12 frames)") < lines.index(
-        "12.500  id   7  walk           0.91  (48 frames)")  # sorted by track id
+    walk = "12.500  id   7  walk           0.91  (48 frames)  box 120,40-260,400"  # Action.bbox, rounded
+    assert walk in lines
+    assert lines.index("12.500  id   3  unknown        0.20  (12 frames)") < lines.index(walk)  # by track id
     assert any(line.endswith("(nobody)") for line in lines)
