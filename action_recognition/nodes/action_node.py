@@ -197,8 +197,7 @@ class ActionNode(ManagedNode):
         with self._lock:
             params = {**self.p, **changes}
             # window_s is read-only, so the window stays; ValueError (min_window_s > window) refuses it
-            config = recognizer_config(params).resolved(self.spec)
-            self.recognizer.config = config
+            self.recognizer.reconfigure(recognizer_config(params))
             self._period = float(params["period"])
             self._lock.notify()  # a new period applies to the next wait
 
