@@ -165,10 +165,10 @@ def test_bad_frames_are_skipped_and_counted(running, zidane) -> None:
     client, proc, log = running
     client.spin_until(lambda: bool(client.last_diag()), 10)
     invalid_before = int(client.last_diag()["invalid_total"])
-    bayer = np.zeros((8, 8), np.uint8)
+    depth = np.zeros((8, 8), np.float32)  # a float depth image: not an encoding pose estimation takes
     bad = [
-        ({"image": bayer, "encoding": "bayer_rggb8"}),
-        ({"image": bayer, "encoding": "bayer_rggb8"}),  # the warning is logged once per encoding
+        ({"image": depth, "encoding": "32FC1"}),
+        ({"image": depth, "encoding": "32FC1"}),  # the warning is logged once per encoding
         ({"image": None}),  # zero size
         ({"image": zidane, "data": zidane.tobytes()[:-100]}),  # shorter than height * step
         ({"image": None, "height": 100_000, "width": 100_000, "step": 300_000, "data": b"\0" * 64}),  # huge
@@ -182,7 +182,7 @@ def test_bad_frames_are_skipped_and_counted(running, zidane) -> None:
     assert all(client.array_at(s) is None for s in range(130, 135))
     assert client.spin_until(lambda: int(client.last_diag()["invalid_total"]) - invalid_before == 5, 5)
     text = log.read_text()
-    assert text.count("unsupported image encoding 'bayer_rggb8'") == 1
+    assert text.count("unsupported image encoding '32FC1'") == 1
     assert "skipping image: zero-size image 0x0" in text  # later bad frames: same warning, throttled
 
 
