@@ -1,7 +1,7 @@
 """ROS message <-> numpy conversion for images and skeletons (shared by the nodes and tools).
 
 Images: our own decoder handles the common encodings (tested, fast, honours step and byte order);
-cv_bridge, where importable, is only the fallback for encodings ours does not know (Bayer, ...).
+cv_bridge, where importable, is only the fallback for encodings ours does not know (16-bit Bayer, ...).
 """
 
 from __future__ import annotations

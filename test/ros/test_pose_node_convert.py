@@ -28,7 +28,12 @@ def test_image_roundtrip_each_encoding() -> None:
 
 def test_image_errors() -> None:
     with pytest.raises(UnsupportedEncodingError):
-        convert.image_to_bgr(Image(encoding="yuv422", width=2, height=2, step=4, data=b"\0" * 8))
+        convert.image_to_bgr(Image(encoding="32FC1", width=2, height=2, step=8, data=b"\0" * 16))
+    # yuv422 (UYVY) and Bayer messages decode without cv_bridge.
+    yuv = Image(encoding="yuv422", width=2, height=2, step=4, data=b"\x80" * 8)
+    assert convert.image_to_bgr(yuv).shape == (2, 2, 3)
+    bayer = Image(encoding="bayer_grbg8", width=4, height=4, step=4, data=b"\0" * 16)
+    assert convert.image_to_bgr(bayer).shape == (4, 4, 3)
     with pytest.raises(ImageEncodingError):
         convert.image_to_bgr(Image(encoding="bgr8", width=2, height=2, step=6, data=b"\0" * 5))
 
