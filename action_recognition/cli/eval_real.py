@@ -39,6 +39,7 @@ def run_real(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     reports = []
+    scores: dict = {}
     for path in args.real:
         try:
             data = load_labelled(path, classes, subjects=subjects)
@@ -46,7 +47,7 @@ def run_real(args: argparse.Namespace) -> int:
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 2
         reports.append(evaluate_set(ckpt.model, ckpt.spec, data, classes, windows, threshold=threshold,
-                                    noise_seed=args.noise_seed))
+                                    noise_seed=args.noise_seed, scores=scores))
     result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
               "subjects": subjects,
               "reports": reports}
@@ -59,5 +60,8 @@ def run_real(args: argparse.Namespace) -> int:
         (folder / "real_metrics.json").write_text(json.dumps(result, indent=2))
         (folder / "real_table.md").write_text(format_table(reports, classes) + "\n\n"
                                               + format_sweep(reports) + "\n")
-        print(f"wrote {folder}/real_metrics.json, real_table.md")
+        import numpy as np
+
+        np.savez_compressed(folder / "real_scores.npz", classes=np.array(classes), **scores)
+        print(f"wrote {folder}/real_metrics.json, real_table.md, real_scores.npz")
     return 0

@@ -160,6 +160,30 @@ def threshold_sweep(pred: Prediction, classes: Sequence[str],
     return rows
 
 
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def shift_class(probs: np.ndarray, index: int, margin: float) -> np.ndarray:
+    """Probabilities after subtracting `margin` from one class's logit (a head-bias change)."""
+    out = probs.astype(np.float64).copy()
+    out[:, index] *= np.exp(-margin)
+    return out / out.sum(1, keepdims=True)
+
+
+def unknown_margin_sweep(pred: Prediction, classes: Sequence[str],
+                         margins: Sequence[float] = MARGINS) -> list[dict[str, float]]:
+    """In-set top-1 and rejection when the `unknown` logit is lowered by each margin (choose the bias)."""
+    if UNKNOWN not in classes:
+        return []
+    k = list(classes).index(UNKNOWN)
+    rows = []
+    for m in margins:
+        r = summarise(Prediction(shift_class(pred.probs, k, m), pred.labels), classes, 0.0)
+        rows.append({"margin": float(m), "top1": r.get("top1", float("nan")),
+                     "rejection": r.get("rejection", float("nan"))})
+    return rows
+
+
 def _count(items: Any) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in items:
@@ -169,8 +193,11 @@ def _count(items: Any) -> dict[str, int]:
 
 def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, classes: Sequence[str],
                  windows_s: Sequence[float] = (2.0, 3.0), stride_s: float = 0.5, threshold: float = 0.0,
-                 noise_seed: int | None = None) -> dict[str, Any]:
-    """Whole-sequence and windowed results of one labelled set (optionally with estimator noise)."""
+                 noise_seed: int | None = None,
+                 scores: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """Whole-sequence and windowed results of one labelled set (optionally with estimator noise).
+
+    scores: if given, receives '<file>/<view>/probs' and '<file>/<view>/labels' arrays (for re-analysis)."""
     samples = data.samples
     if noise_seed is not None:
         rng = np.random.default_rng(noise_seed)
@@ -179,6 +206,8 @@ def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, cla
     whole = Prediction(predict(model, spec, samples), data.labels, data.source_labels)
     report["whole"] = summarise(whole, classes, threshold)
     report["whole"]["sweep"] = threshold_sweep(whole, classes)
+    report["whole"]["unknown_margin_sweep"] = unknown_margin_sweep(whole, classes)
+    _keep(scores, f"{data.name}/whole", whole)
     for seconds in windows_s:
         length = max(1, round(seconds * data.fps))
         stride = max(1, round(stride_s * data.fps))
@@ -190,8 +219,16 @@ def evaluate_set(model: torch.nn.Module, spec: ModelSpec, data: LabelledSet, cla
                 names.append(name)
         pred = Prediction(predict(model, spec, wins), np.array(labels, dtype=np.int64), names)
         report[f"window_{seconds:g}s"] = {"windows": len(wins), **summarise(pred, classes, threshold),
-                                          "sweep": threshold_sweep(pred, classes)}
+                                          "sweep": threshold_sweep(pred, classes),
+                                          "unknown_margin_sweep": unknown_margin_sweep(pred, classes)}
+        _keep(scores, f"{data.name}/window_{seconds:g}s", pred)
     return report
+
+
+def _keep(scores: dict[str, np.ndarray] | None, key: str, pred: Prediction) -> None:
+    if scores is not None:
+        scores[key + "/probs"] = pred.probs.astype(np.float32)
+        scores[key + "/labels"] = pred.labels
 
 
 def format_table(reports: Sequence[dict[str, Any]], classes: Sequence[str]) -> str:
@@ -225,6 +262,13 @@ def format_sweep(reports: Sequence[dict[str, Any]]) -> str:
     for rep, view in views:
         cells = [f"{_pct(r['top1'])} / {_pct(r['rejection'])}" for r in rep[view]["sweep"]]
         lines.append(f"| {rep['file']} | {view} | " + " | ".join(cells) + " |")
+    margins = views[0][0][views[0][1]].get("unknown_margin_sweep") or []
+    if margins:
+        head = "| data | view | " + " | ".join(f"unknown -{r['margin']:g}" for r in margins) + " |"
+        lines += ["", head, "|" + "---|" * (head.count("|") - 1)]
+        for rep, view in views:
+            cells = [f"{_pct(r['top1'])} / {_pct(r['rejection'])}" for r in rep[view]["unknown_margin_sweep"]]
+            lines.append(f"| {rep['file']} | {view} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -151,3 +151,15 @@ def test_eval_real_cli_reports_per_class_windows_and_rejection(tmp_path: Path, c
                "--out", str(out)])
     assert rc == 0 and json.loads((out / "real_metrics.json").read_text())["reports"][0]["sequences"] == 2
     assert main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "two"]) == 2
+
+
+def test_lowering_the_unknown_logit_moves_samples_back_into_the_set() -> None:
+    from action_recognition.training.real_eval import shift_class, unknown_margin_sweep
+
+    probs = np.array([[0.3, 0.1, 0.6], [0.05, 0.05, 0.9]])
+    shifted = shift_class(probs, 2, np.log(4.0))  # unknown's odds divided by 4
+    np.testing.assert_allclose(shifted[0], np.array([0.3, 0.1, 0.15]) / 0.55)
+    rows = unknown_margin_sweep(Prediction(probs, np.array([0, -1])), CLASSES, (0.0, 1.0))
+    assert rows == [{"margin": 0.0, "top1": 0.0, "rejection": 1.0},
+                    {"margin": 1.0, "top1": 1.0, "rejection": 1.0}]
+    assert unknown_margin_sweep(Prediction(probs, np.array([0, -1])), ["a", "b", "c"]) == []
