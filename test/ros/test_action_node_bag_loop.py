@@ -43,7 +43,8 @@ def test_loop_at_rate_2_loses_no_window(bag, tmp_path) -> None:
     path, n_samples = bag
     model = save_random_model(tmp_path, ["a", "b", "c"])
     ns = f"/loop_{os.getpid()}"
-    proc = start_node(ns, f"model:={model}", "diagnostics_period:=0.2", "qos_depth:=100", cwd=tmp_path)
+    proc = start_node(ns, f"model:={model}", "diagnostics_period:=0.2", "qos_depth:=100",
+                      "qos_reliability:=reliable", cwd=tmp_path)
     client = Client(ns)
     diag: list = []
     client.node.create_subscription(

@@ -50,7 +50,10 @@ class Run:
 
     def __init__(self, model_path: Path, tmp_path: Path, *params: str) -> None:
         self.ns = f"/faults_{os.getpid()}_{time.monotonic_ns() % 100000}"
-        params = (f"model:={model_path}", "diagnostics_period:=0.2", *params)
+        # Fixed reliable input with a deep queue: these tests are about stamps and layouts, so no frame may
+        # be lost to QoS negotiation ("auto") or a short queue while the machine is busy.
+        qos = ("qos_reliability:=reliable", "qos_depth:=100")
+        params = (f"model:={model_path}", "diagnostics_period:=0.2", *qos, *params)
         self.proc = start_node(self.ns, *params, cwd=tmp_path)
         self.client = Client(self.ns)
         self.diag: list = []  # this node's DiagnosticStatus messages, in order
@@ -74,7 +77,8 @@ class Run:
         return self.client.actions_for(tid)
 
     def wait_labels(self, n: int, tid: int = 1, timeout: float = 30) -> None:
-        assert self.client.spin_until(lambda: len(self.labels(tid)) >= n, timeout), (n, len(self.labels(tid)))
+        got = self.client.spin_until(lambda: len(self.labels(tid)) >= n, timeout)
+        assert got, (n, len(self.labels(tid)), self._kv(self.diag[-1]) if self.diag else "no diagnostics")
 
     def burst(self, stamps: list[int], tid: int = 1, **kw) -> None:
         """Eight frames of one person; waits for the one label they make."""
