@@ -27,7 +27,7 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 from action_recognition.msg import Action, ActionArray, LabelMap, SkeletonArray
-from action_recognition.nodes.convert import keypoint_rows
+from action_recognition.nodes.keypoints import keypoint_rows
 from action_recognition.nodes.lifecycle import ManagedNode
 from action_recognition.nodes.params import ACTION_NODE_PARAMS
 from action_recognition.nodes.qos import InputSubscription, label_map_qos

@@ -7,8 +7,6 @@ cv_bridge, where importable, is only the fallback for encodings ours does not kn
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain
-from operator import attrgetter
 
 import cv2
 import numpy as np
@@ -16,6 +14,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 
 from action_recognition.msg import Keypoint, Skeleton, SkeletonArray
+from action_recognition.nodes.keypoints import keypoint_rows
 from action_recognition.pose.estimator import PersonPose
 from action_recognition.pose.image_encoding import (
     ImageEncodingError,
@@ -83,20 +82,6 @@ def persons_to_msg(
         sk.bbox = np.asarray(p.bbox, dtype=np.float32)
         out.skeletons.append(sk)
     return out
-
-
-_KEYPOINT_FIELDS = attrgetter("x", "y", "z", "score")
-
-
-def keypoint_rows(skeleton: Skeleton) -> np.ndarray:
-    """A Skeleton's keypoints as (V, 4) float32 x, y, z, score.
-
-    map/attrgetter/fromiter iterate in C: no Python bytecode per keypoint (1.6x faster than a list of
-    tuples; measured in benchmarks/bench_action_node.py --convert).
-    """
-    kps = skeleton.keypoints
-    flat = np.fromiter(chain.from_iterable(map(_KEYPOINT_FIELDS, kps)), np.float32, 4 * len(kps))
-    return flat.reshape(len(kps), 4)
 
 
 def msg_to_persons(msg: SkeletonArray) -> list[PersonPose]:

@@ -1,4 +1,4 @@
-"""The action node serving the default model from a warm ONNX cache never loads torch.
+"""The action node serving the default model from a warm ONNX cache never loads torch (nor OpenCV).
 
 torch is ~500 MB of resident memory; the node runs ONNX Runtime and needs it only to export a .pth
 the first time (issue 15). Checked on the real node process: no torch library mapped in its memory.
@@ -32,6 +32,7 @@ def test_node_with_warm_cache_does_not_load_torch(tmp_path: Path) -> None:
         libraries = mapped_libraries(proc.pid)
         assert any("onnxruntime" in lib for lib in libraries)  # the check sees the node's libraries
         assert not [lib for lib in libraries if "libtorch" in lib or "/torch/" in lib]
+        assert not [lib for lib in libraries if "/cv2/" in lib or "opencv" in lib]  # image code: 37 MB
     finally:
         client.close()
         out = stop(proc)

@@ -9,7 +9,7 @@ pytest.importorskip("rclpy")
 from action_recognition.msg import Keypoint, Skeleton, SkeletonArray
 
 from action_recognition.nodes.action_node import skeletons_to_frames
-from action_recognition.nodes.convert import keypoint_rows
+from action_recognition.nodes.keypoints import keypoint_rows
 
 
 def skeleton(track_id: int, rows: np.ndarray) -> Skeleton:
