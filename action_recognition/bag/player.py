@@ -41,7 +41,8 @@ class PlayOptions:
     wait_for_subscribers: int = 0  # per played topic, before the first message
     wait_timeout_s: float = 30.0
     match_settle_s: float = 0.5  # after the subscribers are seen, before the first message
-    ack_timeout_s: float = 5.0  # at the end: wait this long at most for subscribers to acknowledge
+    ack_timeout_s: float = 10.0  # at the end: wait this long at most for subscribers to acknowledge
+    stop_ack_timeout_s: float = 1.0  # the same after stop(): a stop signal must end the process promptly
 
     def __post_init__(self) -> None:
         if not self.rate > 0:
@@ -172,14 +173,15 @@ class Player:
         publish discarded what the subscribers had not yet acknowledged: the last message (or, for
         large images, several) of a replay was lost in about 4 runs in 10.
         """
-        deadline = time.monotonic() + self.options.ack_timeout_s
+        wait = self.options.stop_ack_timeout_s if self._stop.is_set() else self.options.ack_timeout_s
+        deadline = time.monotonic() + wait
         for pub, _, out in self._pubs.values():
             left = max(0.0, deadline - time.monotonic())
             if not pub.wait_for_all_acked(Duration(nanoseconds=int(left * 1e9))):
                 self.stats.unacked_topics.append(out)
         if self.stats.unacked_topics:
             self.node.get_logger().warning(
-                f"not acknowledged by every subscriber within {self.options.ack_timeout_s:g} s: "
+                f"not acknowledged by every subscriber within {wait:g} s: "
                 f"{', '.join(self.stats.unacked_topics)} (the last messages may not have arrived)"
             )
 
