@@ -145,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--imgsz", type=int, default=640)
     p.add_argument("--conf", type=float, default=0.25)
-    p.add_argument("--tracker", default="bytetrack.yaml")
+    p.add_argument("--tracker", default="bytetrack_robust.yaml", help="as the pose node's tracker parameter")
     p.add_argument("--max-persons", type=int, default=2)
     p.add_argument("--stride", type=int, default=1, help="run the pose model on every n-th frame (speed)")
     p.add_argument("--fps", type=float, default=30.0,

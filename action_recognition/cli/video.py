@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--det-score-thr", type=float, default=0.25, help="minimum person detection score")
     parser.add_argument("--imgsz", type=int, default=640, help="pose inference size (320: ~3x faster)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
-    parser.add_argument("--tracker", default="bytetrack.yaml", help="bytetrack.yaml, botsort.yaml or a yaml")
+    parser.add_argument("--tracker", default="bytetrack_robust.yaml",
+                        help="a name in config/trackers/ (default, as the pose node), bytetrack.yaml, "
+                        "botsort.yaml or a yaml")
     parser.add_argument("--stride-s", type=float, default=0.167,
                         help="seconds of video between two classifications of a person")
     parser.add_argument("--window-s", type=float, default=0.0,

@@ -33,7 +33,7 @@ class ExtractConfig:
     device: str = "cpu"
     imgsz: int = 640
     conf: float = 0.25
-    tracker: str = "bytetrack.yaml"
+    tracker: str = "bytetrack_robust.yaml"  # the pose node's default (config/trackers/)
     max_persons: int = 2  # tracks kept per clip (PYSKL's ST-GCN++ uses 2)
     stride: int = 1  # run the pose model on every stride-th frame (speed); the result is still resampled
     fps: float = 30.0  # frame rate of the samples (resampled by media time); 0 = the used frames as they are
@@ -123,7 +123,7 @@ def extract_video(
                 continue
             if cfg.max_frames is not None and t >= cfg.max_frames:
                 break
-            for p in estimator.process(frame.image).persons:
+            for p in estimator.process(frame.image, stamp=frame.timestamp).persons:
                 tracks.setdefault(p.track_id, {})[t] = (p.keypoints, p.bbox)
             times_ns.append(round(frame.timestamp * 1e9))
             t += 1

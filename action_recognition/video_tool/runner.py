@@ -42,7 +42,7 @@ class VideoToolConfig:
     det_score_thr: float = 0.25  # minimum person detection confidence
     imgsz: int = 640
     device: str = "cpu"
-    tracker: str = "bytetrack.yaml"
+    tracker: str = "bytetrack_robust.yaml"  # the pose node's default (config/trackers/)
     stride_s: float = 0.167  # seconds of video between two labels of a person
     window_s: float = 0.0  # seconds per person; 0 = the model's window
     score_threshold: float = 0.0
@@ -146,7 +146,7 @@ def run_video(
         for frame in source:
             if c.max_frames and frame.index >= c.max_frames:
                 break
-            pose = estimator.process(frame.image)
+            pose = estimator.process(frame.image, stamp=frame.timestamp)  # media time: gaps as they are
             stamp = round(frame.timestamp * 1e9)
             people = [PersonFrame(p.track_id, p.keypoints[:, :2], p.keypoints[:, 2]) for p in pose.persons]
             recognizer.add_frame(stamp, people, (pose.width, pose.height))
