@@ -312,9 +312,13 @@ def test_pose_node_run_time_parameters_change_its_output(tmp_path) -> None:
         refused = set_param("imgsz", 640)
         assert not refused.successful and "read-only" in refused.reason
         assert set_param("conf", 0.999).successful and set_param("publish_debug_image", True).successful
-        s.got.clear()
-        assert s.stream_until(lambda: len(s.got) >= 3 and len(debug) >= 3, 60)
-        assert all(not a.skeletons for a in s.got[1:])  # nobody passes conf 0.999 (one frame may predate it)
+        changed_at = s.n  # frames stamped after this one were sent after the change
+
+        def after() -> list:
+            return [a for a in s.got if a.header.stamp.sec > changed_at]
+
+        assert s.stream_until(lambda: len(after()) >= 3 and len(debug) >= 3, 60)
+        assert all(not a.skeletons for a in after())  # nobody passes conf 0.999
         fqn = f"{ns}/pose_node"
         assert s.stream_until(lambda: any(st.hardware_id == fqn for a in diags for st in a.status), 10)
         assert any(st.name == f"{fqn}: pose estimation" for a in diags for st in a.status)
