@@ -88,10 +88,15 @@ class Run:
         self.wait_labels(before + 1, tid)
 
     def values(self, timeout: float = 10) -> dict[str, str]:
-        """The newest diagnostics values once the node has counted every message sent."""
+        """Diagnostics published after this call, once the node has counted every message sent.
+
+        Only a report published after the labels were received also counts the windows behind them.
+        """
+        first = len(self.diag)
 
         def counted() -> bool:
-            return bool(self.diag) and self._kv(self.diag[-1]).get("received_total") == str(self.sent)
+            fresh = self.diag[first:]
+            return bool(fresh) and self._kv(fresh[-1]).get("received_total") == str(self.sent)
 
         assert self.client.spin_until(counted, timeout), self.diag[-1:] or "no diagnostics"
         return self._kv(self.diag[-1])
