@@ -246,7 +246,9 @@ class ActionNode(ManagedNode):
                 while len(self._received_at) > 256:
                     self._received_at.popitem(last=False)
                 for sk in msg.skeletons:  # Action.bbox: where the person is now
-                    self._boxes[int(sk.track_id)] = [float(c) for c in sk.bbox]
+                    box = [float(c) for c in sk.bbox]
+                    finite = all(abs(c) <= 1e6 for c in box)  # NaN compares False: never published
+                    self._boxes[int(sk.track_id)] = box if finite else [0.0] * 4
                     self._boxes.move_to_end(int(sk.track_id))
                 while len(self._boxes) > 4 * self.recognizer.config.max_tracks:
                     self._boxes.popitem(last=False)

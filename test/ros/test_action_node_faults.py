@@ -68,8 +68,11 @@ class Run:
     def _on_diag(self, msg: DiagnosticArray) -> None:
         self.diag += [s for s in msg.status if s.hardware_id == f"{self.ns}/action_node"]
 
-    def send(self, stamp: int, people: list[PersonFrame], **kw) -> None:
-        self.client.pub.publish(frames_to_msg(stamp, people, **kw))
+    def send(self, stamp: int, people: list[PersonFrame], bbox: list[float] | None = None, **kw) -> None:
+        msg = frames_to_msg(stamp, people, **kw)
+        for sk in msg.skeletons if bbox is not None else []:
+            sk.bbox = bbox
+        self.client.pub.publish(msg)
         self.sent += 1
         self.client.executor.spin_once(timeout_sec=0.002)
 
@@ -205,11 +208,12 @@ def test_huge_coordinates_zero_image_size_and_too_many_people(run) -> None:
     for i in range(8):
         people = [person(1, i), person(2, i)]
         people[0].coords[[0, 3, 7]] = 3e38  # finite, but overflows inside the model
-        r.send(at30(i), people, width=0, height=0)
+        r.send(at30(i), people, bbox=[float("nan"), 0.0, 3e38, float("inf")], width=0, height=0)
     r.wait_labels(1, tid=1)
     r.wait_labels(1, tid=2)
     for a in r.labels(1) + r.labels(2):
         assert math.isfinite(a.score) and all(math.isfinite(p) for p in a.probabilities)
+        assert list(a.bbox) == [0.0] * 4  # a NaN/huge box from the input is "unknown", never NaN
     for i in range(8, 12):  # four people, two tracks kept: the two least recently seen are dropped
         r.send(at30(i), [person(t, i) for t in (1, 2, 3, 4)])
     values = r.values()
