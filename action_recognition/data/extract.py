@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from action_recognition.data.format import save_dataset
+from action_recognition.data import safe_pickle
+from action_recognition.data.format import DatasetError, save_dataset
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 
@@ -221,7 +222,10 @@ def extract_dataset(
     annotations, splits = [], {}
     for it in items:
         with _part_path(parts, it, cfg).open("rb") as f:
-            part = pickle.load(f)
+            try:  # the cache folder may come from elsewhere: plain data only (pickles can run code)
+                part = safe_pickle.load(f)
+            except safe_pickle.UnsafePickleError as exc:
+                raise DatasetError(f"{f.name}: {exc}; delete {parts} to extract again") from None
         annotations.append({
             "frame_dir": it.name,
             "label": classes.index(it.label),

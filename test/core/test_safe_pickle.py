@@ -103,3 +103,24 @@ def test_pyskl_format_pickles_still_load(tmp_path: Path, protocol: int) -> None:
 @pytest.mark.parametrize("path", REAL_DEV, ids=[Path(p).name for p in REAL_DEV])
 def test_real_pyskl_files_load_safely(path: str) -> None:
     assert load_dataset(path)["annotations"]
+
+
+def test_extraction_cache_is_read_as_plain_data(tmp_path: Path) -> None:
+    """`data extract` resumes from per-video pickles in <out>.parts/, which may come from elsewhere."""
+    import cv2
+
+    from action_recognition.data.extract import ExtractConfig, _part_path, extract_dataset, find_videos
+
+    root = tmp_path / "videos" / "wave"
+    root.mkdir(parents=True)
+    writer = cv2.VideoWriter(str(root / "a.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (32, 32))
+    writer.write(np.zeros((32, 32, 3), np.uint8))
+    writer.release()
+    out, cfg, marker = tmp_path / "data.pkl", ExtractConfig(), tmp_path / "pwned"
+    parts = out.with_name(out.name + ".parts")
+    parts.mkdir()
+    [item] = find_videos(tmp_path / "videos")
+    _part_path(parts, item, cfg).write_bytes(pickle.dumps({"keypoint": _Payload(marker)}))
+    with pytest.raises(DatasetError, match=r"refused to load: the file asks for posix\.system"):
+        extract_dataset(tmp_path / "videos", out, cfg, progress=False)  # nothing to extract: reads the cache
+    assert not marker.exists()
