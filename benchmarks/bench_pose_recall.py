@@ -163,6 +163,17 @@ def track_row(ref: list[np.ndarray], tracks: list) -> dict:
     return {"ids": len(ids), "tracked": found / max(refs, 1)}
 
 
+def _labels(videos: list[Path]) -> dict[Path, str]:
+    """Shortest path endings that tell the videos apart (sample sets reuse names like cam01.mp4)."""
+    for depth in range(1, 6):
+        names = {v: "/".join([*v.parent.parts[len(v.parent.parts) - depth + 1:], v.stem]) if depth > 1
+                 else v.stem for v in videos}
+        names = {v: n.replace("/videos/", "/") for v, n in names.items()}
+        if len(set(names.values())) == len(videos):
+            return names
+    return {v: str(v) for v in videos}
+
+
 def _shape(video: Path) -> tuple[int, int]:
     cap = cv2.VideoCapture(str(video))
     return int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
@@ -184,6 +195,7 @@ def main() -> int:
     p.add_argument("--long-side", type=int, default=640, help="frames shrunk to this long side (0 = as is)")
     p.add_argument("--imgsz", default="320,416,480,640")
     p.add_argument("--conf", default="0.1,0.25,0.4")
+    p.add_argument("--table-conf", type=float, default=0.25, help="conf of the per-video recall table")
     p.add_argument("--ref-imgsz", type=int, default=1280)
     p.add_argument("--ref-conf", type=float, default=0.5)
     p.add_argument("--trackers", default="bytetrack.yaml,botsort.yaml,bytetrack_robust.yaml")
@@ -206,30 +218,46 @@ def main() -> int:
     for v in videos:
         dets[v] = detections(v, args.cache, [ref_run] + [(args.long_side, s) for s in sizes])
 
-    print("\n| video | frames | ref people | imgsz | conf | recall | frames complete | extra/frame |")
-    print("|---|---|---|---|---|---|---|---|")
-    refs = {}
+    names = _labels(videos)
+    refs = {v: [r[r[:, 4] >= args.ref_conf] for r in dets[v][ref_run]] for v in videos}
+    print(f"\nRecall per video at conf {args.table_conf:g} (reference people found, share of frames with "
+          "everyone found):")
+    print("| video | frames | ref people | " + " | ".join(f"imgsz {s}" for s in sizes) + " |")
+    print("|---|---|---|" + "---|" * len(sizes))
     for v in videos:
-        refs[v] = [r[r[:, 4] >= args.ref_conf] for r in dets[v][ref_run]]
+        cells = []
         for s in sizes:
-            for c in confs:
-                r = recall_row(refs[v], dets[v][(args.long_side, s)], c)
-                print(f"| {v.stem} | {len(refs[v])} | {r['refs']} | {s} | {c:g} | "
-                      f"{100 * r['recall']:.1f} % | {100 * r['complete']:.1f} % | {r['extra']:.2f} |",
-                      flush=True)
+            r = recall_row(refs[v], dets[v][(args.long_side, s)], args.table_conf)
+            cells.append(f"{100 * r['recall']:.1f} % ({100 * r['complete']:.0f} %)")
+        print(f"| {names[v]} | {len(refs[v])} | {sum(map(len, refs[v]))} | " + " | ".join(cells) + " |")
+
+    print("\nAll videos together (every reference person of every frame):")
+    print("| imgsz | conf | recall | frames with everyone found | extra detections/frame | demo recall |")
+    print("|---|---|---|---|---|---|")
+    all_refs = [r for v in videos for r in refs[v]]
+    for s in sizes:
+        for c in confs:
+            r = recall_row(all_refs, [d for v in videos for d in dets[v][(args.long_side, s)]], c)
+            first = recall_row(refs[videos[0]], dets[videos[0]][(args.long_side, s)], c)
+            print(f"| {s} | {c:g} | {100 * r['recall']:.1f} % | {100 * r['complete']:.1f} % | "
+                  f"{r['extra']:.2f} | {100 * first['recall']:.1f} % |", flush=True)
 
     track_sizes = [int(s) for s in args.track_imgsz.split(",")] if args.track_imgsz else sizes
-    print("\n| video | imgsz | conf | tracker | every Nth frame | ids | tracked |")
-    print("|---|---|---|---|---|---|---|")
+    strides = [int(x) for x in args.strides.split(",")]
+    print("\nTrack ids (distinct ids; reference people covered by a published track), tracking every Nth "
+          f"frame (N = {', '.join(map(str, strides))}):")
+    print("| video | imgsz | conf | tracker | ids | tracked |")
+    print("|---|---|---|---|---|---|")
     for v in videos:
         shape = _shape(v)
         for s in track_sizes:
             for c in (float(x) for x in args.track_conf.split(",")):
                 for name in args.trackers.split(","):
-                    for stride in (int(x) for x in args.strides.split(",")):
-                        r = track_row(refs[v], track(dets[v][(args.long_side, s)], shape, name, c, stride))
-                        print(f"| {v.stem} | {s} | {c:g} | {name} | {stride} | {r['ids']} | "
-                              f"{100 * r['tracked']:.1f} % |", flush=True)
+                    runs = [track(dets[v][(args.long_side, s)], shape, name, c, n) for n in strides]
+                    rows = [track_row(refs[v], run) for run in runs]
+                    ids = " / ".join(str(r["ids"]) for r in rows)
+                    covered = " / ".join(f"{100 * r['tracked']:.0f} %" for r in rows)
+                    print(f"| {names[v]} | {s} | {c:g} | {name} | {ids} | {covered} |", flush=True)
 
     if not args.no_speed:
         print("\nSpeed (benchmarks/bench_pose.py, one core, demo frames 640x360):", flush=True)

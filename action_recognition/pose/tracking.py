@@ -1,17 +1,17 @@
-"""One id per person across missed detections: an Ultralytics tracker plus two steps around it.
+"""One id per person across missed detections: an Ultralytics tracker plus two steps after it.
 
     tracker = PersonTracker("bytetrack_robust.yaml")
-    for boxes, keypoints, image, stamp in frames:            # boxes (N, 6): x1 y1 x2 y2 score class
+    for boxes, keypoints, image, stamp in frames:       # boxes (N, 6): x1 y1 x2 y2 score class
         for det_index, person_id in tracker.update(boxes, keypoints, image, stamp): ...
 
-1. Before the tracker, duplicate suppression (`duplicate_overlap`): a detection lying mostly inside another
-   one whose visible joints sit on the same places is a part of that person (e.g. a torso found apart from
-   its legs in glare, often with the higher score) and would otherwise start a second track; the larger box
-   is kept. Someone standing behind another person lies inside their box too, but with joints elsewhere,
-   and is kept.
-2. After the tracker, re-linking (`relink_s`, `relink_distance`): the tracker matches boxes by overlap with
-   a motion prediction, so a person it misses for a while or who moves abruptly (a jump, a fall, leaving at
-   the image edge) comes back under a new tracker id. A new id that appears within `relink_s` seconds of a
+1. Duplicate suppression (`duplicate_overlap`): a NEW track whose box lies mostly inside another reported
+   box (or holds it) with the visible joints on the same places shows a part of that body (e.g. a torso
+   found apart from its legs in glare, often with the higher score) and is not reported as a new person.
+   Only new tracks are judged: a person already tracked who passes behind someone keeps being reported,
+   even where the pose model then puts their joints on the front person's.
+2. Re-linking (`relink_s`, `relink_distance`): the tracker matches boxes by overlap with a motion
+   prediction, so a person it misses for a while or who moves abruptly (a jump, a fall, leaving at the
+   image edge) comes back under a new tracker id. A new id that appears within `relink_s` seconds of a
    person going missing, within `relink_distance` body heights of where they were last seen, continues that
    person. A body height is the largest box side the person has shown so far (a crouch or a tumble shrinks
    the box, not the person). Only missing people are candidates, so a visible person's id is never taken.
@@ -44,6 +44,10 @@ class _Person:
     size: float  # largest box side seen so far (px): their body height standing, or lying
 
 
+def _area(box: np.ndarray) -> float:
+    return float((box[2] - box[0]) * (box[3] - box[1]))
+
+
 def _side(box: np.ndarray) -> float:
     return float(max(box[2] - box[0], box[3] - box[1]))
 
@@ -64,21 +68,16 @@ def _same_body(kp_a: np.ndarray, kp_b: np.ndarray, height: float) -> bool:
     return float(np.median(dist)) <= _SAME_JOINTS * height
 
 
-def duplicates(boxes: np.ndarray, keypoints: np.ndarray | None, overlap: float) -> np.ndarray:
-    """Bool mask of detections that are parts of a larger detection of the same body (see the module doc)."""
-    drop = np.zeros(len(boxes), bool)
-    if overlap <= 0 or keypoints is None or len(boxes) < 2:
-        return drop
-    order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), kind="stable")
-    for rank, j in enumerate(order):
-        for i in order[:rank]:
-            if drop[i]:
-                continue
-            height = float(boxes[j, 3] - boxes[j, 1])
-            if _iou_inside(boxes[j], boxes[i]) >= overlap and _same_body(keypoints[i], keypoints[j], height):
-                drop[j] = True
-                break
-    return drop
+def same_body(boxes: np.ndarray, keypoints: np.ndarray | None, a: int, b: int, overlap: float) -> bool:
+    """Detections a and b show one body: the smaller box lies mostly inside the larger and their visible
+    joints sit on the same places (see the module doc)."""
+    if overlap <= 0 or keypoints is None:
+        return False
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    small, big = (a, b) if area[a] <= area[b] else (b, a)
+    height = float(boxes[small, 3] - boxes[small, 1])
+    return (_iou_inside(boxes[small], boxes[big]) >= overlap
+            and _same_body(keypoints[small], keypoints[big], height))
 
 
 class PersonTracker:
@@ -117,15 +116,11 @@ class PersonTracker:
         boxes = np.asarray(boxes, np.float32)
         if boxes.ndim != 2 or boxes.shape[1] < 6:
             raise ValueError(f"expected (N, 6+) boxes x1 y1 x2 y2 score class, got shape {boxes.shape}")
-        self.last_duplicates = duplicates(boxes, keypoints, self.duplicate_overlap)
-        kept = np.flatnonzero(~self.last_duplicates)
-        rows = self._tracker.update(Boxes(boxes[kept, :6], image.shape[:2]), image)
-        if len(rows) == 0:
-            self._forget(now)
-            return []
-        # rows: x1 y1 x2 y2 tracker_id score class index (index into the boxes given to the tracker)
-        pairs = [(int(kept[int(r[-1])]), int(r[4])) for r in rows]
-        out = self._assign(pairs, boxes, now)
+        self.last_duplicates = np.zeros(len(boxes), bool)
+        rows = self._tracker.update(Boxes(boxes[:, :6], image.shape[:2]), image)
+        # rows: x1 y1 x2 y2 tracker_id score class detection_index
+        pairs = [(int(r[-1]), int(r[4])) for r in rows]
+        out = self._assign(pairs, boxes, keypoints, now) if pairs else []
         self._forget(now)
         return out
 
@@ -136,20 +131,35 @@ class PersonTracker:
             ids = {t.track_id for pool in alive for t in pool}
             self._ids = {tid: pid for tid, pid in self._ids.items() if tid in ids}
 
-    def _assign(self, pairs: list[tuple[int, int]], boxes: np.ndarray, now: float) -> list[tuple[int, int]]:
-        taken: set[int] = set()
+    def _assign(self, pairs: list[tuple[int, int]], boxes: np.ndarray, keypoints: np.ndarray | None,
+                now: float) -> list[tuple[int, int]]:
+        taken: dict[int, int] = {}  # person id -> detection
         out: list[tuple[int, int]] = []
+
+        def duplicate(det: int, others) -> bool:
+            if any(same_body(boxes, keypoints, det, o, self.duplicate_overlap) for o in others):
+                self.last_duplicates[det] = True
+                return True
+            return False
+
         known = sorted((p for p in pairs if p[1] in self._ids), key=lambda p: -boxes[p[0], 4])
         for det, tid in known:
             pid = self._ids[tid]
-            if pid in taken:  # two tracks claim one person (a wrong re-link): the second is someone else
+            if pid in taken:  # two tracks claim one person: a part of their body, or a wrong re-link
+                if duplicate(det, [taken[pid]]):
+                    continue
                 pid = self._ids[tid] = self._new_id()
-            taken.add(pid)
+            taken[pid] = det
             out.append((det, pid))
-        new = [p for p in pairs if p[1] not in self._ids]
-        for det, tid, pid in self._relink(new, boxes, taken, now):
+        # New tracks: one showing a part of a body already reported (or of a larger new one) is no one new.
+        new, seen = [], [det for det, _ in out]
+        unknown = [p for p in pairs if p[1] not in self._ids]
+        for det, tid in sorted(unknown, key=lambda p: -_area(boxes[p[0]])):
+            if not duplicate(det, seen):
+                new.append((det, tid))
+                seen.append(det)
+        for det, tid, pid in self._relink(new, boxes, set(taken), now):
             self._ids[tid] = pid
-            taken.add(pid)
             out.append((det, pid))
         for det, pid in out:
             box = boxes[det, :4].copy()

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from action_recognition.paths import config_dir
-from action_recognition.pose.tracking import PersonTracker, duplicates
+from action_recognition.pose.tracking import PersonTracker, same_body
 
 IMAGE = np.zeros((720, 1280, 3), np.uint8)
 # A body's joints as fractions of its box (x, y): head, shoulders, hips, knees, ankles and the rest.
@@ -103,19 +103,42 @@ def test_torso_inside_the_body_box_is_the_same_person() -> None:
     torso_kp = body_kp.copy()
     torso_kp[11:, 2] = 0.1  # legs unseen
     boxes, kpts = np.stack([body_box, torso_box]), np.stack([body_kp, torso_kp])
-    assert duplicates(boxes, kpts, 0.8).tolist() == [False, True]
-    per_frame = run(robust(), [(boxes, kpts)] * 10)
+    assert same_body(boxes, kpts, 0, 1, 0.8) and same_body(boxes, kpts, 1, 0, 0.8)
+    tracker = robust()
+    per_frame = run(tracker, [(boxes, kpts)] * 10)
     assert ids_of(per_frame) == {1} and all(f == [1, -1] for f in per_frame)
+    assert tracker.last_duplicates.tolist() == [False, True]
     # Without suppression (Ultralytics' ByteTrack) the torso becomes a second person.
     assert len(ids_of(run(PersonTracker("bytetrack.yaml"), [(boxes, kpts)] * 10))) == 2
+
+
+def test_torso_seen_alone_for_a_while_stays_the_same_person() -> None:
+    body_box, body_kp = person(400, 200, score=0.9)
+    torso_box = np.array([400, 200, 480, 310, 0.95, 0], np.float32)
+    both = (np.stack([body_box, torso_box]), np.stack([body_kp, body_kp]))
+    torso_only = (torso_box[None], body_kp[None])
+    per_frame = run(robust(), [both] * 5 + [torso_only] * 5 + [both] * 5)
+    assert ids_of(per_frame) == {1}
 
 
 def test_someone_behind_inside_the_box_is_kept() -> None:
     front_box, front_kp = person(400, 200, w=160, h=400, score=0.9)
     back_box, back_kp = person(450, 230, w=50, h=120, score=0.7)  # smaller, further away, inside the box
     boxes, kpts = np.stack([front_box, back_box]), np.stack([front_kp, back_kp])
-    assert duplicates(boxes, kpts, 0.8).tolist() == [False, False]
+    assert not same_body(boxes, kpts, 0, 1, 0.8)
     assert len(ids_of(run(robust(), [(boxes, kpts)] * 5))) == 2
+
+
+def test_a_tracked_person_passing_behind_keeps_being_reported() -> None:
+    """Where two people overlap the pose model may put the hidden one's joints on the front one's: that
+    makes the pair look like one body, but a person already tracked is never dropped for it."""
+    front_box, front_kp = person(400, 200, w=160, h=400, score=0.9)
+    frames = [frame((front_box, front_kp), person(100 + 15 * i, 220, w=140, h=370, score=0.8))
+              for i in range(20)]
+    behind = np.array([410, 215, 550, 585, 0.6, 0], np.float32)  # inside the front box, same joints
+    frames += [(np.stack([front_box, behind]), np.stack([front_kp, front_kp]))] * 5
+    per_frame = run(robust(), frames)
+    assert len(ids_of(per_frame)) == 2 and all(-1 not in f for f in per_frame[-5:])
 
 
 def test_reset_restarts_ids_and_bad_boxes_are_refused() -> None:
