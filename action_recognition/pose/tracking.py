@@ -102,6 +102,7 @@ class PersonTracker:
         self._ids: dict[int, int] = {}  # tracker id -> person id
         self._people: dict[int, _Person] = {}  # recently seen people
         self._next_id = 1
+        self._last_time: float | None = None
         self.last_duplicates = np.zeros(0, bool)  # of the last update: detections dropped as parts of others
 
     def update(self, boxes: np.ndarray, keypoints: np.ndarray | None, image: np.ndarray,
@@ -112,6 +113,9 @@ class PersonTracker:
         from ultralytics.engine.results import Boxes
 
         now = stamp if stamp is not None else self._frames / ASSUMED_FPS
+        if self._last_time is not None and now < self._last_time:
+            self._people.clear()  # the clock went back (a looped file or bag): no re-linking across it
+        self._last_time = now
         self._frames += 1
         boxes = np.asarray(boxes, np.float32)
         if boxes.ndim != 2 or boxes.shape[1] < 6:

@@ -78,6 +78,16 @@ def test_stamps_decide_the_gap_not_frame_counts() -> None:
     assert ids_of(run(robust(), frames, fps=1.0)) == {1, 2}
 
 
+def test_no_relink_across_a_clock_jump_back() -> None:
+    tracker = robust()
+    frames = walk_with_gap(gap=3, jump=0.8)
+    stamps = [i / 30 for i in range(23)] + [i / 30 - 10.0 for i in range(23, len(frames))]  # a loop restart
+    ids = set()
+    for (boxes, kpts), t in zip(frames, stamps, strict=True):
+        ids |= {pid for _, pid in tracker.update(boxes, kpts, IMAGE, stamp=t)}
+    assert ids == {1, 2}
+
+
 def test_a_visible_persons_id_is_never_taken() -> None:
     # A stands still all along; B walks beside A, vanishes, and a new person C appears right next to A.
     frames = [frame(person(500, 300), person(300 + 4 * i, 300)) for i in range(20)]
