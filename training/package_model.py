@@ -44,12 +44,22 @@ def main() -> None:
                         help="the config the report names as the training command")
     parser.add_argument("--title", default="Default model: ST-GCN++, COCO-17 2D, synthetic actions")
     parser.add_argument("--notes", type=Path, help="markdown appended to report.md")
+    parser.add_argument("--unknown-margin", type=float, default=0.0,
+                        help="lower the internal `unknown` class's logit bias by this much (chosen on "
+                             "protocol runs with `eval --real`; recorded in the model's meta)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     run, out = args.run, args.out
     cfg = config_from_dict(yaml.safe_load((run / "config.yaml").read_text()), str(run / "config.yaml"))
     ckpt = load_checkpoint(run / "best.pth")
+    if args.unknown_margin:
+        names0 = list(ckpt.spec.class_names or [])
+        if "unknown" not in names0:
+            parser.error("--unknown-margin: the model has no `unknown` class")
+        with torch.no_grad():
+            ckpt.model.cls_head.fc_cls.bias[names0.index("unknown")] -= args.unknown_margin
+        ckpt.meta["unknown_margin"] = args.unknown_margin
     data = prepare_data(cfg.data, need_train=False)
     names = list(ckpt.spec.class_names or data.classes)
     device = torch.device("cpu")
