@@ -42,7 +42,11 @@ def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
     try:
         assert client.spin_until(lambda: bool(client.label_maps), 90), "node did not come up"
         assert list(client.label_maps[0].labels) == model.labels
-        assert client.spin_until(lambda: client.actions_sub.get_publisher_count() > 0, 10)
+        # Both directions matched: frames published before the node's reader matched would be lost.
+        def matched() -> bool:
+            return client.actions_sub.get_publisher_count() > 0 and client.pub.get_subscription_count() > 0
+
+        assert client.spin_until(matched, 30)
         offline = ActionRecognizer(
             model.backend,
             model.spec,
