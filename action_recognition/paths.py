@@ -98,11 +98,12 @@ def models_dir() -> Path:
     return _first_dir("ACTION_RECOGNITION_MODELS_DIR", "models")
 
 
-DEFAULT_ACTION_MODEL = "stgcnpp_coco_synth"
+DEFAULT_ACTION_MODEL = "stgcnpp_coco_real"
+SYNTHETIC_ACTION_MODEL = "stgcnpp_coco_synth"  # synthetic data only: the permissively licensed alternative
 
 
 def default_action_model() -> Path:
-    """The shipped default ST-GCN++ (coco 2D layout, trained on synthetic motion)."""
+    """The shipped default ST-GCN++ (coco 2D layout; synthetic + real motion, research/non-commercial use)."""
     return models_dir() / DEFAULT_ACTION_MODEL / "model.pth"
 
 
