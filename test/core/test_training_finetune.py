@@ -25,7 +25,7 @@ def test_head_is_replaced_and_backbone_kept(tmp_path, pretrained) -> None:
     src, two = pretrained
     source = load_checkpoint(src).model.state_dict()
     trainer = Trainer(tiny_config(two, tmp_path / "ft", f"model.pretrained={src}", "epochs=1"))
-    assert trainer.finetune_info == {"head_reinitialised": True, "source_classes": 3}
+    assert trainer.finetune_info == {"head_reinitialised": True, "head_extended": False, "source_classes": 3}
     state = trainer.model.state_dict()
     assert state["cls_head.fc_cls.weight"].shape == (2, source["cls_head.fc_cls.weight"].shape[1])
     for key, value in source.items():
@@ -53,7 +53,8 @@ def test_same_class_count_keeps_the_head_unless_asked(tmp_path, pretrained) -> N
     src, _ = pretrained
     model = load_checkpoint(src).model
     fresh = Trainer(tiny_config(make_tiny_dataset(tmp_path / "d.pkl"), tmp_path / "r", "epochs=1")).model
-    assert load_pretrained(fresh, src) == {"head_reinitialised": False, "source_classes": 3}
+    assert load_pretrained(fresh, src) == {"head_reinitialised": False, "head_extended": False,
+                                           "source_classes": 3}
     assert torch.equal(fresh.cls_head.fc_cls.weight, model.cls_head.fc_cls.weight)
     before = fresh.cls_head.fc_cls.weight.clone()
     fresh.cls_head.fc_cls.weight.data.normal_()
