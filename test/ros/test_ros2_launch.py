@@ -50,8 +50,16 @@ def ros2_env() -> dict[str, str]:
     return dict(os.environ, AMENT_PREFIX_PATH=os.pathsep.join(dict.fromkeys(prefixes)), PYTHONUNBUFFERED="1")
 
 
+# Verbs that look at the graph: without --no-daemon the first call spawns a `ros2 daemon` that outlives the
+# tests and answers from its own, possibly not yet complete, view of the graph.
+GRAPH_VERBS = ("node", "param", "topic")
+
+
 def ros2(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROS2), *args], env=ros2_env(), capture_output=True, text=True, timeout=timeout)
+    extra = ["--no-daemon", "--spin-time", "2"] if args[0] in GRAPH_VERBS else []
+    return subprocess.run(
+        [str(ROS2), *args, *extra], env=ros2_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 class Launch:
@@ -169,8 +177,13 @@ def pipeline(tmp_path_factory):
 
 def test_node_list_and_param_get(pipeline) -> None:
     ns, _, _ = pipeline
-    nodes = ros2("node", "list")
-    assert nodes.returncode == 0, nodes.stderr
+    wanted = {f"{ns}/pose_node", f"{ns}/action_node"}
+    end = time.monotonic() + 60
+    while True:  # discovery is asynchronous: a fresh `ros2 node list` may not have seen both nodes yet
+        nodes = ros2("node", "list")
+        assert nodes.returncode == 0, nodes.stderr
+        if wanted <= set(nodes.stdout.split()) or time.monotonic() > end:
+            break
     assert {f"{ns}/pose_node", f"{ns}/action_node"} <= set(nodes.stdout.split()), nodes.stdout
     got = ros2("param", "get", f"{ns}/pose_node", "imgsz")  # the launch argument reached the node
     assert got.returncode == 0 and got.stdout.strip() == "Integer value is: 320", got.stdout + got.stderr
@@ -203,13 +216,18 @@ def test_param_set_changes_behaviour_and_read_only_is_refused(pipeline) -> None:
 def test_topic_echo_of_actions(pipeline) -> None:
     ns, client, _ = pipeline
     echo = subprocess.Popen(
-        [str(ROS2), "topic", "echo", "--once", f"{ns}/actions", "action_recognition/msg/ActionArray"],
+        [str(ROS2), "topic", "echo", "--once", "--no-daemon", f"{ns}/actions",
+         "action_recognition/msg/ActionArray"],
         env=ros2_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         assert client.spin_until(lambda: client.node.count_subscribers(f"{ns}/actions") >= 2, 30)
-        client.send(12)
-        out = echo.communicate(timeout=30)[0]
+        # Seeing echo's subscription here does not mean the action node's publisher has matched it yet:
+        # keep people coming until echo has printed one array (it exits after --once).
+        end = time.monotonic() + 60
+        while echo.poll() is None and time.monotonic() < end:
+            client.send(6)
+        out = echo.communicate(timeout=10)[0]
     finally:
         if echo.poll() is None:
             echo.kill()
