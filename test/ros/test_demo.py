@@ -49,7 +49,9 @@ def test_demo_runs_to_completion(tmp_path) -> None:
         return abs(p["last_centre"][0] - p["first_centre"][0])
 
     walker_id, walker = max(summary["people"].items(), key=lambda kv: travel(kv[1]))
-    assert travel(walker) > 200 and walker["frames"] >= 20
+    # How many frames the pose node gets to at imgsz 640 depends on the CPU (it keeps only the newest
+    # frame while busy; about 60 of 230 under a load average of 10 on 2 cores): ask for a track, not a count.
+    assert travel(walker) > 200 and walker["frames"] >= 10
     # Two people, one id each while visible: the walker, and the man on the block who backflips off it
     # (missed detections and the jump must not start new ids; test/core/test_pose_demo_ids.py in detail).
     assert len(summary["people"]) == 2, summary["people"]

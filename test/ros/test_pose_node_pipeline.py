@@ -75,12 +75,20 @@ def test_demo_video_through_shm_profile_best_effort(tmp_path) -> None:
         ex.shutdown()
         node.destroy_node()
         rclpy.shutdown(context=ctx)
-    received = int(diags[-1]["received_total"])
+    last = diags[-1]
+    received = int(last["received_total"])
     assert received >= FRAMES - 1, f"pose node got {received}/{FRAMES} frames"  # first may race matching
-    assert len(arrays) >= FRAMES - 3  # a rare drop while inference catches up is allowed
+    # The transport is what this test is about. How many frames inference gets to depends on the CPU
+    # (the node keeps only the newest frame while busy), but every received frame is accounted for:
+    # published, or counted as overwritten or invalid.
+    processed, dropped = int(last["processed_total"]), int(last["dropped_total"])
+    assert processed + dropped + int(last["invalid_total"]) == received, last
+    assert len(arrays) == processed and processed >= 15, last
     assert all(a.header.frame_id == "demo" and (a.image_width, a.image_height) == (640, 360) for a in arrays)
     stamps = [a.header.stamp.sec + a.header.stamp.nanosec * 1e-9 for a in arrays]
     assert stamps == sorted(stamps)
     # Frames 40-59 show the walker (on the ground: box top below y=150 at this scale) with one id.
-    walker_ids = {s.track_id for a in arrays[-15:] for s in a.skeletons if s.bbox[1] > 150}
+    walker_ids = {s.track_id for a in arrays if a.header.stamp.sec * 10**9 + a.header.stamp.nanosec
+                  >= arrays[0].header.stamp.sec * 10**9 + arrays[0].header.stamp.nanosec + 4 * 10**9
+                  for s in a.skeletons if s.bbox[1] > 150}
     assert len(walker_ids) == 1
