@@ -11,17 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from synthetic_people import held_out_people
 
-from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 from action_recognition.recognition import ActionRecognizer, PersonFrame, RecognizerConfig, load_action_model
 
 torch.set_num_threads(1)
 SEC = 1_000_000_000
-
-
-def acted(labels: list[str]) -> list[str]:
-    """The classes a synthetic person can act: all but the model's internal `unknown` class (the last)."""
-    return [label for label in labels if label != "unknown"]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +26,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def clips(model) -> list[dict]:
-    cfg = SynthConfig(classes=acted(model.labels), layout="coco", second_person_prob=0.0)
-    return generate_dataset(cfg, {"test": 2 * len(model.labels)}, seed=11)["annotations"]
+    return held_out_people(model.labels, 2 * len(model.labels), seed=11, second_person_prob=0.0)
 
 
 def classify(model, clip: dict, image_size: tuple[int, int], transform=None):

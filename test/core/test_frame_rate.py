@@ -10,18 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from synthetic_people import held_out_people
 
-from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 from action_recognition.recognition import ActionRecognizer, PersonFrame, RecognizerConfig, load_action_model
 
 torch.set_num_threads(1)
 SEC = 1_000_000_000
 T0 = 1_700_000_000 * SEC  # wall-clock sized stamps, as a live camera gives
-
-
-def acted(labels: list[str]) -> list[str]:
-    """The classes a synthetic person can act: all but the model's internal `unknown` class (the last)."""
-    return [label for label in labels if label != "unknown"]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +27,7 @@ def model():
 @pytest.fixture(scope="module")
 def clips(model) -> list[dict]:
     """Held-out synthetic people (test-split bodies and cameras), one per class, nobody else in view."""
-    cfg = SynthConfig(classes=acted(model.labels), layout="coco", second_person_prob=0.0)
-    return generate_dataset(cfg, {"test": len(model.labels)}, seed=7)["annotations"]
+    return held_out_people(model.labels, len(model.labels), seed=7, second_person_prob=0.0)
 
 
 def seen_by_camera(clip: dict, camera_fps: float, keep=None) -> list[tuple[int, np.ndarray, np.ndarray]]:

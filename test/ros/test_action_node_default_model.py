@@ -11,26 +11,18 @@ import os
 
 import pytest
 from ros_client import Client, frames_to_msg, start_node, stop
+from synthetic_people import held_out_people
 
-from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 from action_recognition.recognition import ActionRecognizer, PersonFrame, RecognizerConfig, load_action_model
 
 FRAME_NS = 33_333_333
 GAP_NS = 5_000_000_000  # longer than the node's track timeout: sequences never share a window
 
 
-def acted(labels: list[str]) -> list[str]:
-    """The classes a synthetic person can act: all but the model's internal `unknown` class (the last)."""
-    return [label for label in labels if label != "unknown"]
-
-
 @pytest.fixture(scope="module")
 def sequences() -> list[dict]:
     model = load_action_model(None)
-    data = generate_dataset(
-        SynthConfig(classes=acted(model.labels), layout="coco"), {"test": len(model.labels)}, seed=99
-    )
-    return data["annotations"]
+    return held_out_people(model.labels, len(model.labels), seed=99)
 
 
 def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
