@@ -153,9 +153,13 @@ class ActionRecognizer:
             self._smoothed.pop(tid, None)
         return stats
 
-    def step(self) -> list[ActionResult]:
-        """Expire old tracks, then classify all due tracks in batched forward passes."""
-        return [r for batch in self.prepare() for r in self.finish(batch, self.backend.predict(batch.clips))]
+    def step(self, spread: bool = False) -> list[ActionResult]:
+        """Expire old tracks, then classify the due tracks in batched forward passes (see `prepare`)."""
+        return [
+            r
+            for batch in self.prepare(spread)
+            for r in self.finish(batch, self.backend.predict(batch.clips))
+        ]
 
     def prepare(self, spread: bool = False) -> list[PendingBatch]:
         """Expire old tracks and cut the due windows into batches of model input (cheap).

@@ -36,10 +36,7 @@ def stream(rec: ActionRecognizer, frames: int, present, spread: bool, fps: float
     rounds = []
     for f in range(frames):
         rec.add_frame(round(f * SEC / fps), [person(t, f) for t in present(f)], (640, 480))
-        ids = []
-        for batch in rec.prepare(spread=spread):
-            ids += [r.track_id for r in rec.finish(batch, rec.backend.predict(batch.clips))]
-        rounds.append(sorted(ids))
+        rounds.append(sorted(r.track_id for r in rec.step(spread=spread)))
     return rounds
 
 
