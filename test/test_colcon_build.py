@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from action_recognition.paths import DEFAULT_ACTION_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = Path(sys.prefix)
 
@@ -87,8 +89,9 @@ def test_colcon_build_installs_messages_nodes_and_cli(workspace: Path) -> None:
     assert (share / "msg" / "SkeletonArray.msg").is_file()
     assert (share / "config" / "pose.yaml").is_file() and (share / "config" / "action.yaml").is_file()
     assert (share / "launch" / "pipeline.launch.py").is_file()
-    # The default action model ships with the package; the fetched pose weights are installed too.
-    assert (share / "models" / "stgcnpp_coco_synth" / "model.pth").is_file()
+    # Both shipped action models come with the package; the fetched pose weights are installed too.
+    for name in ("stgcnpp_coco_real", "stgcnpp_coco_synth"):
+        assert (share / "models" / name / "model.pth").is_file(), name
     assert (share / "data" / "models" / "yolo11n-pose.pt").is_file()
 
     # Sourcing the workspace puts its copy first: messages import from it and the CLI runs.
@@ -118,7 +121,7 @@ def test_installed_package_finds_its_share_folder(workspace: Path) -> None:
     config, weights, model = (Path(line).resolve() for line in run.stdout.strip().splitlines())
     assert config == (share / "config").resolve()
     assert weights == (share / "data" / "models" / "yolo11n-pose.pt").resolve() and weights.is_file()
-    assert model == (share / "models" / "stgcnpp_coco_synth" / "model.pth").resolve() and model.is_file()
+    assert model == (share / "models" / DEFAULT_ACTION_MODEL / "model.pth").resolve() and model.is_file()
 
 
 def test_ros2_launch_show_args_from_the_workspace(workspace: Path) -> None:
