@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from action_recognition.bench.nodes import (
+    BenchClient,
     cpu_ms,
     loads_torch,
     memory_mb,
     percentile,
+    pinned,
     start_node,
     stop_node,
     wait_for,
@@ -76,12 +78,8 @@ class ForwardTable:
 
     def _measure(self, batch: int) -> tuple[float, float]:
         if batch not in self._ms:
-            before = os.sched_getaffinity(0)
-            os.sched_setaffinity(0, self.cpus)
-            try:
+            with pinned(self.cpus):
                 self._ms[batch] = forward_ms(self.model.backend, self.model.spec, batch)
-            finally:
-                os.sched_setaffinity(0, before)
         return self._ms[batch]
 
     def __call__(self, batch: int) -> float:
@@ -121,11 +119,9 @@ def tracks_one_core(runs: list[dict[str, Any]], forward_cpu_per_track: float, ra
 def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus: set[int],
              client_cpus: set[int], log: Path | None = None) -> dict[str, Any]:
     """Start the action node, stream `run.tracks` people at `run.rate` Hz, measure, stop it."""
-    import rclpy
     from builtin_interfaces.msg import Time
     from diagnostic_msgs.msg import DiagnosticArray
     from rclpy.qos import QoSProfile, ReliabilityPolicy
-    from rclpy.signals import SignalHandlerOptions
 
     from action_recognition.msg import ActionArray, Keypoint, Skeleton, SkeletonArray
 
@@ -135,13 +131,8 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
               "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5,
               "spread_rounds": run.spread}
     proc = start_node(ACTION_NODE, ns, params, cpus=node_cpus, log=log)
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, client_cpus)
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, signal_handler_options=SignalHandlerOptions.NO)
-    node = rclpy.create_node("bench_action_client", context=ctx)
-    executor = rclpy.executors.SingleThreadedExecutor(context=ctx)
-    executor.add_node(node)
+    client = BenchClient("bench_action_client", client_cpus)
+    node, spin = client.node, client.spin
     qos = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
     pub = node.create_publisher(SkeletonArray, f"{ns}/skeletons", qos)
     sent_at: dict[int, float] = {}
@@ -164,9 +155,6 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
     node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
     result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate, "spread_rounds": run.spread}
     try:
-        def spin(t: float) -> None:
-            executor.spin_once(timeout_sec=t)
-
         def matched() -> bool:
             return pub.get_subscription_count() > 0 and sub.get_publisher_count() > 0
 
@@ -234,9 +222,6 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
             "torch_loaded": loads_torch(proc.pid),
         })
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.shutdown(context=ctx)
-        os.sched_setaffinity(0, before)
+        client.close()
         stop_node(proc)
     return result

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from action_recognition import paths
@@ -88,6 +88,44 @@ def loads_torch(pid: int) -> bool:
     except OSError:
         return False
     return "libtorch" in maps
+
+
+@contextlib.contextmanager
+def pinned(cpus: set[int]) -> Iterator[None]:
+    """This process's thread on `cpus` while inside (the bench stays off the core it measures)."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+class BenchClient:
+    """The bench's own rclpy node, in a context of its own, this thread pinned to `cpus` until close()."""
+
+    def __init__(self, name: str, cpus: set[int]) -> None:
+        import rclpy
+        from rclpy.signals import SignalHandlerOptions
+
+        self._before = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, cpus)
+        self._ctx = rclpy.Context()
+        rclpy.init(context=self._ctx, signal_handler_options=SignalHandlerOptions.NO)
+        self.node = rclpy.create_node(name, context=self._ctx)
+        self._executor = rclpy.executors.SingleThreadedExecutor(context=self._ctx)
+        self._executor.add_node(self.node)
+
+    def spin(self, seconds: float) -> None:
+        self._executor.spin_once(timeout_sec=seconds)
+
+    def close(self) -> None:
+        import rclpy
+
+        self._executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self._ctx)
+        os.sched_setaffinity(0, self._before)
 
 
 def wait_for(cond: Callable[[], bool], timeout: float, spin: Callable[[float], object]) -> bool:

@@ -14,15 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from action_recognition.bench.nodes import memory_mb, percentile, start_node, stop_node, wait_for
+from action_recognition.bench.nodes import BenchClient, memory_mb, percentile, start_node, stop_node, wait_for
 
 
 def run_pipeline(backend: str, imgsz: int, frames: np.ndarray, rate: float, node_cpus: set[int],
                  client_cpus: set[int], logs: Path) -> dict[str, Any]:
-    import rclpy
     from builtin_interfaces.msg import Time
     from rclpy.qos import QoSProfile, ReliabilityPolicy
-    from rclpy.signals import SignalHandlerOptions
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
@@ -36,13 +34,8 @@ def run_pipeline(backend: str, imgsz: int, frames: np.ndarray, rate: float, node
     action = start_node("action_recognition.nodes.action_node", ns,
                         {"threads": 1, "qos_reliability": "reliable", "qos_depth": 100},
                         cpus=node_cpus, log=logs / "pipeline_action.log")
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, client_cpus)
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, signal_handler_options=SignalHandlerOptions.NO)
-    node = rclpy.create_node("bench_pipeline_client", context=ctx)
-    executor = rclpy.executors.SingleThreadedExecutor(context=ctx)
-    executor.add_node(node)
+    client = BenchClient("bench_pipeline_client", client_cpus)
+    node, spin = client.node, client.spin
     qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
     pub = node.create_publisher(Image, f"{ns}/image", qos)
     sent_at: dict[int, float] = {}
@@ -56,9 +49,6 @@ def run_pipeline(backend: str, imgsz: int, frames: np.ndarray, rate: float, node
 
     sub = node.create_subscription(ActionArray, f"{ns}/actions", on_actions, qos)
     node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: skeleton_msgs.append(1), qos)
-
-    def spin(t: float) -> None:
-        executor.spin_once(timeout_sec=t)
 
     try:
         def ready() -> bool:
@@ -87,9 +77,6 @@ def run_pipeline(backend: str, imgsz: int, frames: np.ndarray, rate: float, node
             "pose_node": memory_mb(pose.pid), "action_node": memory_mb(action.pid),
         }
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.shutdown(context=ctx)
-        os.sched_setaffinity(0, before)
+        client.close()
         stop_node(pose)
         stop_node(action)
