@@ -202,11 +202,7 @@ class ActionNode(ManagedNode):
             self._lock.notify()  # a new period applies to the next wait
 
     def _release(self) -> None:
-        for name in ("actions_pub", "labels_pub", "diag_pub"):
-            pub = getattr(self, name, None)
-            if pub is not None:
-                self.destroy_publisher(pub)
-                setattr(self, name, None)
+        self._destroy_publishers("actions_pub", "labels_pub", "diag_pub")
         self.recognizer = None
 
     def summary_line(self) -> str:

@@ -78,6 +78,14 @@ class ManagedNode(LifecycleNode):
     def _release(self) -> None:
         """Drop what _configure made (model, publishers, worker)."""
 
+    def _destroy_publishers(self, *names: str) -> None:
+        """Destroy the publishers held in these attributes (those that exist) and clear them."""
+        for name in names:
+            pub = getattr(self, name, None)
+            if pub is not None:
+                self.destroy_publisher(pub)
+                setattr(self, name, None)
+
     def _apply(self, changes: dict[str, Any]) -> None:
         """Apply run-time parameter changes (already type/range checked); ValueError refuses them."""
 

@@ -106,16 +106,11 @@ class PoseNode(ManagedNode):
             with self._lock:
                 if changes["publish_debug_image"] and self.debug_pub is None:
                     self.debug_pub = self.create_publisher(Image, "debug_image", 2)
-                elif not changes["publish_debug_image"] and self.debug_pub is not None:
-                    self.destroy_publisher(self.debug_pub)
-                    self.debug_pub = None
+                elif not changes["publish_debug_image"]:
+                    self._destroy_publishers("debug_pub")
 
     def _release(self) -> None:
-        for name in ("pub", "debug_pub", "diag_pub"):
-            pub = getattr(self, name, None)
-            if pub is not None:
-                self.destroy_publisher(pub)
-                setattr(self, name, None)
+        self._destroy_publishers("pub", "debug_pub", "diag_pub")
         self.estimator = None
 
     def summary_line(self) -> str:
