@@ -43,15 +43,33 @@ def frames_to_msg(
     return msg
 
 
-class Client:
+class ContextNode:
+    """A test-side node in an rclpy context of its own, with its executor; close() ends all three."""
+
+    def __init__(self, name: str) -> None:
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx)
+        self.node = rclpy.create_node(name, context=self.ctx)
+        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
+        self.executor.add_node(self.node)
+
+    def spin_until(self, cond: Callable[[], bool], timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not cond():
+            self.executor.spin_once(timeout_sec=0.05)
+        return cond()
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.ctx)
+
+
+class Client(ContextNode):
     """Test-side node in its own context: publishes SkeletonArrays, records actions and the label map."""
 
     def __init__(self, ns: str) -> None:
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("action_test_client", context=self.ctx)
-        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
+        super().__init__("action_test_client")
         self.pub = self.node.create_publisher(SkeletonArray, f"{ns}/skeletons", RELIABLE)
         self.actions: list[ActionArray] = []
         self.label_maps: list[LabelMap] = []
@@ -59,12 +77,6 @@ class Client:
             ActionArray, f"{ns}/actions", self.actions.append, RELIABLE
         )
         self.node.create_subscription(LabelMap, f"{ns}/label_map", self.label_maps.append, label_map_qos())
-
-    def spin_until(self, cond: Callable[[], bool], timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and not cond():
-            self.executor.spin_once(timeout_sec=0.05)
-        return cond()
 
     def send(self, frame: int, people: dict[int, np.ndarray], layout: str = "coco") -> None:
         """Publish frame number `frame` (30 Hz stamps); people: track id -> (V, 3) x, y, score."""
@@ -74,11 +86,6 @@ class Client:
 
     def actions_for(self, tid: int) -> list:
         return [a for arr in self.actions for a in arr.actions if a.track_id == tid]
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
 
 
 def start_node(ns: str, *params: str, cwd: Path) -> subprocess.Popen:
@@ -98,7 +105,7 @@ def stop(proc: subprocess.Popen) -> str:
     return out
 
 
-class ImageStreamer:
+class ImageStreamer(ContextNode):
     """Publishes zidane.jpg (640x360, bgr8) on `<ns>/image` every 0.1 s while waiting, and records the
     SkeletonArrays on `<ns>/skeletons` (pose node tests)."""
 
@@ -107,11 +114,7 @@ class ImageStreamer:
         from sensor_msgs.msg import Image
         from ultralytics.utils import ASSETS
 
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("image_streamer", context=self.ctx)
-        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
+        super().__init__("image_streamer")
         self.pub = self.node.create_publisher(Image, f"{ns}/image", IMAGE_QOS)
         self.got: list[SkeletonArray] = []
         self.node.create_subscription(SkeletonArray, f"{ns}/skeletons", self.got.append, 10)
@@ -128,8 +131,3 @@ class ImageStreamer:
             self.pub.publish(self.msg)
             self.executor.spin_once(timeout_sec=0.1)
         return cond()
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
