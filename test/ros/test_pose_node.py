@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -18,6 +17,7 @@ from action_recognition.msg import SkeletonArray  # noqa: E402
 from builtin_interfaces.msg import Time  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
+from ros_client import ContextNode  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 
@@ -31,15 +31,11 @@ def node_cmd(module: str, *ros_args: str) -> list[str]:
     return [sys.executable, "-m", module, "--ros-args", *ros_args]
 
 
-class Client:
+class Client(ContextNode):
     """Test-side rclpy node in its own context: publishes images, records what comes back."""
 
     def __init__(self) -> None:
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("pose_test_client", context=self.ctx)
-        self.executor = rclpy.executors.SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
+        super().__init__("pose_test_client")
         self.image_pub = self.node.create_publisher(Image, f"{NS}/image", RELIABLE)
         self.arrays: list[SkeletonArray] = []
         self.debug: list[Image] = []
@@ -47,14 +43,6 @@ class Client:
         self.node.create_subscription(SkeletonArray, f"{NS}/skeletons", self.arrays.append, 50)
         self.node.create_subscription(Image, f"{NS}/debug_image", self.debug.append, 10)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self.diags.append, 50)
-
-    def spin_until(self, cond: Callable[[], bool], timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if cond():
-                return True
-            self.executor.spin_once(timeout_sec=0.05)
-        return cond()
 
     def send(self, image: np.ndarray | None, sec: int, encoding: str = "bgr8", **fields) -> None:
         msg = Image(header=Header(stamp=Time(sec=sec), frame_id="cam_test"), encoding=encoding)
@@ -76,10 +64,6 @@ class Client:
                     return {kv.key: kv.value for kv in st.values}
         return {}
 
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
 
 
 @pytest.fixture(scope="module")
