@@ -28,9 +28,8 @@ from action_recognition.msg import ActionArray, SkeletonArray  # noqa: E402
 from lifecycle_msgs.msg import Transition  # noqa: E402
 from lifecycle_msgs.srv import ChangeState, GetState  # noqa: E402
 from random_model import save_random_model  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
-from ros_client import frames_to_msg  # noqa: E402
+from ros_client import ContextNode, frames_to_msg  # noqa: E402
 
 from action_recognition.recognition import PersonFrame  # noqa: E402
 
@@ -50,16 +49,16 @@ def ros2_env() -> dict[str, str]:
     return dict(os.environ, AMENT_PREFIX_PATH=os.pathsep.join(dict.fromkeys(prefixes)), PYTHONUNBUFFERED="1")
 
 
-# Verbs that look at the graph: without --no-daemon the first call spawns a `ros2 daemon` that outlives the
-# tests and answers from its own, possibly not yet complete, view of the graph.
-GRAPH_VERBS = ("node", "param", "topic")
-
-
 def ros2(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    extra = ["--no-daemon", "--spin-time", "2"] if args[0] in GRAPH_VERBS else []
-    return subprocess.run(
-        [str(ROS2), *args, *extra], env=ros2_env(), capture_output=True, text=True, timeout=timeout
-    )
+    # Graph verbs use the `ros2 daemon` (as users' shells do): it keeps what it discovered, where a
+    # --no-daemon call gets only its --spin-time to find the node. The module stops it at the end.
+    return subprocess.run([str(ROS2), *args], env=ros2_env(), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_ros2_daemon():
+    yield
+    ros2("daemon", "stop")  # it would outlive the suite
 
 
 class Launch:
@@ -102,26 +101,16 @@ def assert_clean_stop(output: str, nodes: list[str], returncode: int) -> None:
     assert output.count("process has finished cleanly") == len(nodes), output[-3000:]
 
 
-class Client:
+class Client(ContextNode):
     """Publishes skeletons of two people, records actions, calls lifecycle services."""
 
     def __init__(self, ns: str) -> None:
+        super().__init__("ros2_launch_client")
         self.ns = ns
-        self.ctx = rclpy.Context()
-        rclpy.init(context=self.ctx)
-        self.node = rclpy.create_node("ros2_launch_client", context=self.ctx)
-        self.executor = SingleThreadedExecutor(context=self.ctx)
-        self.executor.add_node(self.node)
         self.pub = self.node.create_publisher(SkeletonArray, f"{ns}/skeletons", RELIABLE)
         self.actions: list[ActionArray] = []
         self.node.create_subscription(ActionArray, f"{ns}/actions", self.actions.append, RELIABLE)
         self.frame = 0
-
-    def spin_until(self, cond, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while not cond() and time.monotonic() < end:
-            self.executor.spin_once(timeout_sec=0.05)
-        return bool(cond())
 
     def send(self, n: int) -> None:
         rng = np.random.default_rng(self.frame)
@@ -150,11 +139,6 @@ class Client:
         return self.call(ChangeState, "change_state",
                          ChangeState.Request(transition=Transition(id=transition_id))).success
 
-    def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.ctx)
-
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
@@ -179,7 +163,7 @@ def test_node_list_and_param_get(pipeline) -> None:
     ns, _, _ = pipeline
     wanted = {f"{ns}/pose_node", f"{ns}/action_node"}
     end = time.monotonic() + 60
-    while True:  # discovery is asynchronous: a fresh `ros2 node list` may not have seen both nodes yet
+    while True:  # discovery is asynchronous: a just-started daemon may not have seen both nodes yet
         nodes = ros2("node", "list")
         assert nodes.returncode == 0, nodes.stderr
         if wanted <= set(nodes.stdout.split()) or time.monotonic() > end:
