@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--subjects", help="--real: only these `subject` ids, comma separated (e.g. 5,7)")
     parser.add_argument("--noise-seed", type=int, default=None,
                         help="--real: also add pose-estimator noise (training.augment) with this seed")
+    parser.add_argument("--view-yaw", type=float, default=None, metavar="DEG",
+                        help="--real with NTU RGB+D 3D files (e.g. ../shared/real_dev/*_ntu3d.pkl): see each "
+                             "person turned by DEG degrees, by a 1920x1080 camera 4 m away (data.reproject)")
+    parser.add_argument("--view-pitch", type=float, default=0.0, metavar="DEG",
+                        help="--view-yaw: camera elevation in degrees (+: looking down)")
     parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")
     parser.add_argument("--num-clips", type=int, default=10, help="test clips per sample (PYSKL: 10)")
     parser.add_argument("--batch-size", type=int, default=16)

@@ -11,7 +11,13 @@ from pathlib import Path
 def run_real(args: argparse.Namespace) -> int:
     from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
     from action_recognition.recognition.model_source import resolve_model_path
-    from action_recognition.training.real_eval import evaluate_set, format_sweep, format_table, load_labelled
+    from action_recognition.training.real_eval import (
+        evaluate_set,
+        format_sweep,
+        format_table,
+        load_labelled,
+        seen_from,
+    )
 
     try:
         windows = [float(w) for w in args.windows.split(",") if w.strip()]
@@ -43,13 +49,15 @@ def run_real(args: argparse.Namespace) -> int:
     for path in args.real:
         try:
             data = load_labelled(path, classes, subjects=subjects)
+            if args.view_yaw is not None:
+                data = seen_from(data, args.view_yaw, args.view_pitch)
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 2
         reports.append(evaluate_set(ckpt.model, ckpt.spec, data, classes, windows, threshold=threshold,
                                     noise_seed=args.noise_seed, scores=scores))
     result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
-              "subjects": subjects,
+              "subjects": subjects, "view_yaw": args.view_yaw, "view_pitch": args.view_pitch,
               "reports": reports}
     print(format_table(reports, classes))
     print("\nin-set top-1 % / out-of-set rejected % per score threshold t:")

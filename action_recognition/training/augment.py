@@ -15,7 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from action_recognition.data.reproject import ViewConfig, random_view
+
 NOISE_KEY = "augment_noise"  # a training sample with this key set gets `estimator_noise` on every draw
+VIEW_KEY = "augment_views"  # share of draws seen from a random viewpoint (needs VIEWS_3D_KEY)
+VIEWS_3D_KEY = "keypoint_ntu3d"  # the sample's NTU RGB+D 3D joints (M, T, 25, 3)
 
 # COCO-17 left/right limb joints that pose estimators swap on side views (elbows, wrists, knees, ankles).
 COCO_SWAP_PAIRS: tuple[tuple[int, int], ...] = ((7, 8), (9, 10), (13, 14), (15, 16))
@@ -94,4 +98,13 @@ def estimator_noise(sample: dict[str, Any], rng: np.random.Generator,
     out = dict(sample)
     out["keypoint"] = kp.astype(np.float32)
     out["keypoint_score"] = score.astype(np.float32)
+    return out
+
+
+def new_view(sample: dict[str, Any], rng: np.random.Generator,
+             cfg: ViewConfig | None = None) -> dict[str, Any]:
+    """A copy of a sample with 3D joints, seen by a random camera (data.reproject): COCO-17 2D, clean."""
+    kp, score, img_shape = random_view(sample[VIEWS_3D_KEY], rng, cfg or ViewConfig())
+    out = dict(sample)
+    out.update(keypoint=kp, keypoint_score=score, img_shape=img_shape, original_shape=img_shape)
     return out

@@ -49,6 +49,11 @@ class ExtraDataConfig:
     other_repeat: int = 1  # times each out-of-set sample is listed per epoch (0: leave them out)
     noise: bool = True  # add pose-estimator noise (training.augment) to every clip drawn from it
     subjects: list[int] | None = None  # keep only these `subject` ids (None: all)
+    # The same sequences as NTU RGB+D 25-joint 3D (metres, camera frame; matched by frame_dir): with it,
+    # `views` of the draws see the person from a random camera viewpoint (data.reproject) instead of
+    # the recorded one. Only for a COCO-17 model.
+    file3d: str | None = None
+    views: float = 0.0
 
 
 @dataclass
@@ -250,6 +255,11 @@ def _validate(cfg: TrainConfig, source: str) -> None:
             raise bad(f"data.extra[{i}].file", "is empty: set the PYSKL .pkl file to add")
         if extra.repeat < 0 or extra.other_repeat < 0:
             raise bad(f"data.extra[{i}].repeat", "and other_repeat must be >= 0")
+        if not 0.0 <= extra.views <= 1.0:
+            raise bad(f"data.extra[{i}].views", f"is {extra.views}: use a share of draws in [0, 1], e.g. 0.5")
+        if extra.views > 0 and not extra.file3d:
+            raise bad(f"data.extra[{i}].views", f"needs data.extra[{i}].file3d: the same sequences as NTU "
+                      "RGB+D 3D joints to see from new viewpoints (or set views: 0)")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):
         raise bad("data.img_shape", f"is {d.img_shape}: write [height, width], e.g. [1080, 1920]")
     if cfg.optim.lr <= 0:

@@ -18,7 +18,7 @@ from action_recognition.data.format import (
 )
 from action_recognition.data.info import guess_layout
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.augment import NOISE_KEY
+from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
 
 
@@ -68,6 +68,7 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
         samples = split_samples(data, extra.split)
     except DatasetError as exc:
         raise ConfigError(f"'{field}.split': {exc}") from None
+    views3d = _views_3d(extra, field) if extra.views > 0 else {}
     out: list[dict[str, Any]] = []
     for sample in samples:
         if extra.subjects is not None and sample.get("subject") not in extra.subjects:
@@ -78,9 +79,28 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
         if label is None:
             continue
         copy = {**sample, "label": int(label), NOISE_KEY: bool(extra.noise)}
+        if views3d:
+            kp3d = views3d.get(sample["frame_dir"])
+            if kp3d is None or kp3d.shape[:2] != sample["keypoint"].shape[:2]:
+                raise ConfigError(f"'{field}.file3d': {extra.file3d} has no sequence matching "
+                                  f"{sample['frame_dir']!r} of {extra.file} (same frame_dir and shape)")
+            copy.update({VIEWS_3D_KEY: kp3d, VIEW_KEY: float(extra.views)})
         out += [copy] * (extra.repeat if in_set else extra.other_repeat)
     if not out:
         raise ConfigError(f"'{field}': {extra.file} adds no sample (no class shared with {classes}?)")
+    return out
+
+
+def _views_3d(extra: ExtraDataConfig, field: str) -> dict[str, np.ndarray]:
+    """frame_dir -> (M, T, 25, 3) NTU joints of the extra file's 3D twin."""
+    data = _load(str(extra.file3d), None, field + ".file3d")
+    out = {}
+    for sample in data["annotations"]:
+        kp = np.asarray(sample["keypoint"])
+        if kp.ndim != 4 or kp.shape[-2:] != (25, 3):
+            raise ConfigError(f"'{field}.file3d': {extra.file3d} holds {kp.shape[-2:]} joints x channels; "
+                              "views need NTU RGB+D 3D joints (25, 3)")
+        out[sample["frame_dir"]] = kp.astype(np.float32)
     return out
 
 

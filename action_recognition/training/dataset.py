@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 
 from action_recognition.features import sample_to_clips
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.augment import NOISE_KEY, estimator_noise
+from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, estimator_noise, new_view
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -72,6 +72,8 @@ class SkeletonClipDataset(Dataset):
         sample = self.samples[index % len(self.samples)]
         if self.train:
             rng = np.random.RandomState(sample_seed(self.seed, self.epoch, index))
+            if sample.get(VIEW_KEY) and rng.rand() < sample[VIEW_KEY]:  # the same motion, another camera
+                sample = new_view(sample, np.random.default_rng(rng.randint(2**31)))
             if sample.get(NOISE_KEY):  # clean real skeletons: add what a pose estimator would
                 sample = estimator_noise(sample, np.random.default_rng(rng.randint(2**31)))
             if self.p_interval != (1.0, 1.0):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from action_recognition.data.reproject import view_coco
 from action_recognition.features import sample_to_clips
 from action_recognition.features.formatting import average_clips
 from action_recognition.model.spec import ModelSpec
@@ -77,6 +78,27 @@ def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | N
     names = [str(s.get("source_label", classes[int(s["label"])])) for s in samples]
     fps = float(np.median([float(s.get("fps", 30.0)) for s in samples])) if samples else 30.0
     return LabelledSet(path.stem, list(samples), labels, names, fps)
+
+
+# The fixed camera of `seen_from`: full HD, 70 degrees wide, the person 4 m away and centred.
+VIEW_CAMERA = {"width": 1920, "height": 1080, "focal": 1920 / 2 / np.tan(np.radians(35.0)), "distance": 4.0}
+
+
+def seen_from(data: LabelledSet, yaw: float, pitch: float = 0.0) -> LabelledSet:
+    """A set of NTU RGB+D 3D samples as COCO-17 2D from one viewpoint (person turned by `yaw` degrees)."""
+    out = []
+    for sample in data.samples:
+        kp = np.asarray(sample["keypoint"])
+        if kp.ndim != 4 or kp.shape[-2:] != (25, 3):
+            raise ValueError(f"{data.name}: --view-yaw needs NTU RGB+D 3D joints (M, T, 25, 3), "
+                             f"got {kp.shape}; pass the *_ntu3d.pkl file")
+        uv, score = view_coco(kp, yaw, pitch, VIEW_CAMERA["distance"], VIEW_CAMERA["width"],
+                              VIEW_CAMERA["height"], VIEW_CAMERA["focal"])
+        shape = (VIEW_CAMERA["height"], VIEW_CAMERA["width"])
+        out.append({**sample, "keypoint": uv, "keypoint_score": score, "img_shape": shape,
+                    "original_shape": shape})
+    name = f"{data.name}@yaw{yaw:g}" + (f"_pitch{pitch:g}" if pitch else "")
+    return LabelledSet(name, out, data.labels, data.source_labels, data.fps)
 
 
 def windows_of(sample: dict[str, Any], length: int, stride: int) -> list[dict[str, Any]]:
