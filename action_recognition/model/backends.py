@@ -96,7 +96,9 @@ class OnnxRuntimeBackend(InferenceBackend):
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.num_joints, self.in_channels = int(inp.shape[3]), int(inp.shape[4])
-        self.spec = spec_from_metadata(self.session.get_modelmeta().custom_metadata_map)
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.spec = spec_from_metadata(metadata)
+        self.precision = metadata.get(PRECISION_METADATA_KEY, "fp32")  # "int8": model/quantize.py
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
@@ -104,6 +106,7 @@ class OnnxRuntimeBackend(InferenceBackend):
 
 
 SPEC_METADATA_KEY = "model_spec"  # ONNX metadata entry holding the ModelSpec as JSON
+PRECISION_METADATA_KEY = "precision"  # "int8" in an INT8 export; absent = float32
 
 
 def spec_from_metadata(metadata: dict[str, str]) -> ModelSpec | None:

@@ -147,6 +147,7 @@ class ActionNode(ManagedNode):
             p["device"],
             p["threads"] or None,
             p["backend"],
+            p["precision"],
         )  # ModelSourceError: configure fails with its message
         self.spec = model.spec
         self.layout = self.spec.skeleton()

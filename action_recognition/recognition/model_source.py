@@ -23,6 +23,7 @@ from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBacke
 from action_recognition.model.spec import ModelSpec
 
 BACKENDS = ("auto", "torch", "onnxruntime")
+PRECISIONS = ("fp32", "int8")
 
 
 class ModelSourceError(ValueError):
@@ -62,6 +63,7 @@ def load_action_model(
     device: str = "cpu",
     threads: int | None = None,
     backend: str = "auto",
+    precision: str = "fp32",
 ) -> ActionModel:
     """Backend + spec + class names for `model` (None or "" = the shipped default model).
 
@@ -69,18 +71,26 @@ def load_action_model(
     layout: the skeleton layout for a PYSKL checkpoint (inferred from the joint count otherwise).
     backend: for a .pth, "torch" or "onnxruntime" (exported once into the cache folder after a parity
         check); "auto" = ONNX Runtime on the CPU (about 2x faster there), PyTorch on a GPU.
+    precision: "fp32", or "int8" = the checkpoint's INT8 export (model/quantize.py; ONNX Runtime on
+        the CPU, a .pth only), made once into the cache folder like the float32 one.
     """
     if backend not in BACKENDS:
         raise ModelSourceError(f"backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if precision not in PRECISIONS:
+        raise ModelSourceError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     path = resolve_model_path(model)
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
-    if choose_runtime(path.suffix, backend, device) == "onnxruntime":
+    runtime_name = choose_runtime(path.suffix, backend, device)
+    if precision == "int8":
+        check_int8(path, runtime_name, device)
+    if runtime_name == "onnxruntime":
         providers = ort_providers(device)
         if path.suffix.lower() == ".onnx":
             runtime: InferenceBackend = _onnx_backend(path, threads, providers)
         else:
-            runtime = OnnxRuntimeBackend(cached_onnx(path, layout), threads=threads, providers=providers)
+            runtime = OnnxRuntimeBackend(cached_onnx(path, layout, precision), threads=threads,
+                                         providers=providers)
     else:
         check_torch_device(device)
         from action_recognition.model.backends import TorchBackend
@@ -160,6 +170,18 @@ def ort_providers(device: str) -> list:
     return [("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"]
 
 
+def check_int8(path: Path, runtime: str, device: str) -> None:
+    """INT8 is an export of a checkpoint run by ONNX Runtime on the CPU; ModelSourceError otherwise."""
+    if path.suffix.lower() == ".onnx":
+        raise ModelSourceError(
+            f"precision 'int8' quantises a checkpoint's export; {path} is already an ONNX file: give the "
+            ".pth (or a shipped model's name), or use precision fp32")
+    if runtime != "onnxruntime" or device != "cpu":
+        raise ModelSourceError(
+            f"precision 'int8' runs on ONNX Runtime on the CPU; got device {device!r} with the "
+            f"{runtime} backend: use device cpu and backend auto or onnxruntime, or precision fp32")
+
+
 def check_torch_device(device: str) -> None:
     """A CUDA device PyTorch can use, or ModelSourceError naming what is missing."""
     if device == "cpu":
@@ -183,28 +205,40 @@ def _load_checkpoint(path: Path, layout: str | None):  # -> Checkpoint (imports 
         raise ModelSourceError(str(exc)) from None
 
 
-def onnx_cache_path(path: Path, layout: str | None = None) -> Path:
+def onnx_cache_path(path: Path, layout: str | None = None, precision: str = "fp32") -> Path:
     """Where the ONNX export of a checkpoint is cached: keyed by its bytes, the layout override and the
-    ModelSpec's fields (a spec that gains a field re-exports, so the stored spec is never stale)."""
+    ModelSpec's fields (a spec that gains a field re-exports, so the stored spec is never stale); an
+    INT8 export also by its format version, in a file of its own."""
     digest = hashlib.sha256(path.read_bytes())
     digest.update((layout or "").encode())
     digest.update(",".join(f.name for f in dataclasses.fields(ModelSpec)).encode())
-    return paths.cache_dir() / "onnx" / f"{path.stem}-{digest.hexdigest()[:20]}.onnx"
+    suffix = ".onnx"
+    if precision == "int8":
+        from action_recognition.model.quantize import INT8_FORMAT
+
+        digest.update(INT8_FORMAT.encode())
+        suffix = ".int8.onnx"
+    return paths.cache_dir() / "onnx" / f"{path.stem}-{digest.hexdigest()[:20]}{suffix}"
 
 
-def cached_onnx(path: Path, layout: str | None = None) -> Path:
-    """The ONNX export of a checkpoint, made once per file content (and layout) and reused.
+def cached_onnx(path: Path, layout: str | None = None, precision: str = "fp32") -> Path:
+    """The ONNX export of a checkpoint, made once per file content (and layout, precision) and reused.
 
     Only a cache miss loads the checkpoint (and torch); a hit needs the file's bytes alone.
     """
-    target = onnx_cache_path(path, layout)
+    target = onnx_cache_path(path, layout, precision)
     if not target.is_file():
-        from action_recognition.model.export import check_onnx_parity, export_onnx
-
         ckpt = _load_checkpoint(path, layout)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        export_onnx(ckpt.model, tmp, spec=ckpt.spec, example_frames=ckpt.spec.clip_len)
-        check_onnx_parity(ckpt.model, tmp)  # raises above 1e-4: never serve a wrong export
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        if precision == "int8":
+            from action_recognition.model.quantize import export_int8
+
+            export_int8(ckpt.model, tmp, spec=ckpt.spec)  # checks itself against the model
+        else:
+            from action_recognition.model.export import check_onnx_parity, export_onnx
+
+            export_onnx(ckpt.model, tmp, spec=ckpt.spec, example_frames=ckpt.spec.clip_len)
+            check_onnx_parity(ckpt.model, tmp)  # raises above 1e-4: never serve a wrong export
         shutil.move(tmp, target)  # atomic: parallel nodes never read a half-written file
     return target
 
