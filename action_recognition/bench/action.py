@@ -42,6 +42,8 @@ class ActionRun:
     seconds: float
     stride: int = 5  # frames of a track between two of its labels, at the model's frame rate
     spread: bool = True  # the node's spread_rounds (False: every due track in one round, as before)
+    precision: str = "fp32"  # the node's precision parameter (int8: the INT8 export)
+    threads: int = 1  # the node's inference threads
 
 
 def person(tid: int, frame: int, joints: int = 17) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +56,8 @@ def person(tid: int, frame: int, joints: int = 17) -> tuple[np.ndarray, np.ndarr
 def forward_ms(backend: Any, spec: Any, batch: int, reps: int = 5) -> tuple[float, float]:
     """Median (wall ms, CPU ms) of one forward pass over `batch` one-person clips (the node's input).
 
-    CPU time is this thread's: ONNX Runtime with one intra-op thread runs the graph on the caller's.
+    CPU time is this thread's: ONNX Runtime with one intra-op thread runs the graph on the caller's
+    (with more, this thread's share only).
     """
     x = np.random.default_rng(0).standard_normal(
         (batch, 1, spec.clip_len, spec.skeleton().num_joints, spec.in_channels)).astype(np.float32)
@@ -69,10 +72,11 @@ def forward_ms(backend: Any, spec: Any, batch: int, reps: int = 5) -> tuple[floa
 
 
 class ForwardTable:
-    """Forward ms by batch size for the node's model, measured once per size on `cpus`."""
+    """Forward ms by batch size for the node's model (and precision, threads), measured once per size on
+    `cpus`."""
 
-    def __init__(self, model: str | None, cpus: set[int]) -> None:
-        self.model = load_action_model(model or None, threads=1)
+    def __init__(self, model: str | None, cpus: set[int], precision: str = "fp32", threads: int = 1) -> None:
+        self.model = load_action_model(model or None, threads=threads, precision=precision)
         self.cpus = cpus
         self._ms: dict[int, tuple[float, float]] = {}
 
@@ -127,7 +131,8 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
 
     spec = forward.model.spec
     ns = f"/bench_action_{os.getpid()}_{run.tracks}_{int(run.spread)}"
-    params = {"model": model or "", "threads": 1, "stride_s": run.stride / spec.fps,
+    params = {"model": model or "", "threads": run.threads, "precision": run.precision,
+              "stride_s": run.stride / spec.fps,
               "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5,
               "spread_rounds": run.spread}
     proc = start_node(ACTION_NODE, ns, params, cpus=node_cpus, log=log)
@@ -153,7 +158,9 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
 
     sub = node.create_subscription(ActionArray, f"{ns}/actions", on_actions, qos)
     node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
-    result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate, "spread_rounds": run.spread}
+    result: dict[str, Any] = {"tracks": run.tracks, "rate_hz": run.rate, "spread_rounds": run.spread,
+                              "precision": run.precision, "threads": run.threads,
+                              "node_cpus": sorted(node_cpus)}
     try:
         def matched() -> bool:
             return pub.get_subscription_count() > 0 and sub.get_publisher_count() > 0

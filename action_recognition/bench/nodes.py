@@ -26,11 +26,15 @@ def dds_env() -> dict[str, str]:
     return {k: os.environ.get(k, v) for k, v in env.items()}
 
 
-def split_cpus() -> tuple[set[int], set[int]]:
-    """(CPUs for the node under test, CPUs for the bench's own client): one core for the node."""
+def split_cpus(node_cpus: Sequence[int] | None = None) -> tuple[set[int], set[int]]:
+    """(CPUs for the node under test, CPUs for the bench's own client): by default the first core for
+    the node and the others for the client; `node_cpus` names the node's (the client gets the rest, or
+    shares the node's when none is left)."""
     cpus = sorted(os.sched_getaffinity(0))
-    node = {cpus[0]}
-    return node, set(cpus[1:]) or node
+    node = set(node_cpus) if node_cpus else {cpus[0]}
+    if not node <= set(cpus):
+        raise ValueError(f"node CPUs {sorted(node)} are not all among this process's CPUs {cpus}")
+    return node, (set(cpus) - node) or node
 
 
 def start_node(module: str, namespace: str, params: dict[str, object], cpus: set[int] | None = None,

@@ -43,7 +43,8 @@ ACTION_COLUMNS = [("tracks", "tracks"), ("rate_hz", "Hz"), ("spread_rounds", "sp
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     parts = [f"Machine: {m['cpu']}, {m['cpus']} CPUs (load {m['load_1m_at_start']} at start, "
-             f"{result.get('load_1m_at_end', '?')} at end), {m['date']}; node under test pinned to one core."]
+             f"{result.get('load_1m_at_end', '?')} at end), {m['date']}; node under test pinned to CPU(s) "
+             f"{result['settings'].get('node_cpus')}."]
     if result.get("pose"):
         parts += ["", f"Pose, {result['settings']['camera']} frames of the demo video:", "",
                   table(result["pose"], POSE_COLUMNS)]
@@ -52,7 +53,8 @@ def markdown(result: dict[str, Any]) -> str:
         forward = action["forward_ms_per_track"]
         per_track = ", ".join(f"{k.replace('_', ' ')}: {v} ms" for k, v in forward.items())
         rate = result["settings"]["rate_hz"]
-        parts += ["", f"Action model forward, CPU ms per track ({per_track}).", "",
+        parts += ["", f"Action model forward ({action.get('precision', 'fp32')}, {action.get('threads', 1)} "
+                  f"thread(s)), CPU ms per track ({per_track}).", "",
                   f"Action node, {action['model']}:", "", table(action["runs"], ACTION_COLUMNS), "",
                   f"Tracks sustained at {rate:g} Hz in these runs: {action['max_tracks_sustained']}; "
                   f"one core's capacity from CPU time: {action['tracks_one_core_cpu_estimate']} tracks"]

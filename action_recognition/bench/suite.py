@@ -48,6 +48,9 @@ class BenchSettings:
     compare_unspread: bool = False  # also run each track count with the node's spread_rounds off
     pipeline: bool = True  # camera frames -> pose node -> action node -> actions, end to end
     pipeline_seconds: float = 6.0
+    precision: str = "fp32"  # the action node's precision (int8: its INT8 export)
+    threads: int = 1  # the action node's inference threads
+    node_cpus: list[int] | None = None  # CPUs of the node under test (default: the first one)
     logs: Path | None = None  # node logs go here (a temporary folder when None)
 
     def track_counts(self) -> list[int]:
@@ -58,7 +61,7 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
     """Run the benchmark; `say` gets one progress line per step. Returns the JSON-ready result."""
     from action_recognition.bench import action, pose
 
-    node_cpus, client_cpus = split_cpus()
+    node_cpus, client_cpus = split_cpus(settings.node_cpus)
     logs = Path(settings.logs or tempfile.mkdtemp(prefix="ar_bench_"))
     logs.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {
@@ -79,20 +82,22 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
                 result["pose"].append(row)
     if settings.action:
         say("action model forward per batch size ...")
-        forward = action.ForwardTable(settings.model, node_cpus)
+        forward = action.ForwardTable(settings.model, node_cpus, settings.precision, settings.threads)
         runs = []
         for n in settings.track_counts():
             for spread in (True, False) if settings.compare_unspread else (True,):
                 say(f"action node, {n} track(s) at {settings.camera.fps:g} Hz, {settings.action_seconds:g} s"
                     f"{'' if spread else ', rounds not spread'} ...")
                 spec = action.ActionRun(n, settings.camera.fps, settings.action_seconds, settings.stride,
-                                        spread)
+                                        spread, settings.precision, settings.threads)
                 runs.append(action.run_node(spec, settings.model, forward, node_cpus, client_cpus,
                                             log=logs / f"action_{n}_{'spread' if spread else 'all'}.log"))
         sustained = [r["tracks"] for r in runs if r["sustained"] and r["spread_rounds"]]
         result["action"] = {
             "model": str(forward.model.path),
             "backend": type(forward.model.backend).__name__,
+            "precision": settings.precision,
+            "threads": settings.threads,
             "forward_ms_per_track": forward.per_track(),
             "forward_ms_by_batch": {str(b): ms for b, ms in forward.measured().items()},
             "runs": runs,

@@ -30,6 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stride", type=int, default=5,
                         help="frames (at the model's rate) between two labels of a track (default 5)")
     parser.add_argument("--model", help="action model (default: the shipped one)")
+    parser.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+                        help="the action node's precision (int8: its INT8 export; default fp32)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="the action node's inference threads (default 1)")
+    parser.add_argument("--node-cpus",
+                        help="CPU ids for the node under test, comma-separated (default: the first CPU; the "
+                             "bench's client gets the others, or shares the node's)")
     parser.add_argument("--compare-unspread", action="store_true",
                         help="also run each track count with the action node's spread_rounds:=false")
     parser.add_argument("--skip-pose", action="store_true", help="no pose backend comparison")
@@ -47,11 +54,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         camera = Camera.parse(args.camera)
         imgsz = [int(s) for s in args.imgsz.split(",") if s.strip()]
+        node_cpus = [int(s) for s in args.node_cpus.split(",") if s.strip()] if args.node_cpus else None
+        if node_cpus and not set(node_cpus) <= os.sched_getaffinity(0):
+            raise ValueError(f"--node-cpus {args.node_cpus}: CPUs available here are "
+                             f"{sorted(os.sched_getaffinity(0))}")
     except ValueError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
-    if args.tracks < 1 or args.pose_frames < 1 or args.seconds <= 0 or args.stride < 1:
-        print("bench: --tracks, --pose-frames, --seconds and --stride must be positive", file=sys.stderr)
+    if args.tracks < 1 or args.pose_frames < 1 or args.seconds <= 0 or args.stride < 1 or args.threads < 1:
+        print("bench: --tracks, --pose-frames, --seconds, --stride and --threads must be positive",
+              file=sys.stderr)
         return 2
     os.environ.update(dds_env())  # before rclpy is imported: loopback, own domain, shared memory
     from action_recognition.bench import report, suite
@@ -62,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         imgsz=imgsz, pose_frames=args.pose_frames, action_seconds=args.seconds, stride=args.stride,
         model=args.model, compare_unspread=args.compare_unspread, pose=not args.skip_pose,
         action=not args.skip_action, pipeline=not args.skip_pipeline,
-        pipeline_seconds=min(max(args.seconds, 3.0), 8.0), logs=args.logs)
+        pipeline_seconds=min(max(args.seconds, 3.0), 8.0), logs=args.logs, precision=args.precision,
+        threads=args.threads, node_cpus=node_cpus)
     result = suite.run(settings, say=lambda line: print(line, file=sys.stderr, flush=True))
     print(report.markdown(result))
     if args.json:
