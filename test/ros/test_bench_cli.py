@@ -54,6 +54,9 @@ def test_bench_tiny_run_writes_plausible_json(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--camera", "640x480"], "WIDTHxHEIGHT@FPS"),
     (["--tracks", "0"], "must be positive"),
+    (["--threads", "0"], "must be positive"),
+    (["--node-cpus", "4096"], "--node-cpus 4096: CPUs available here are"),
+    (["--precision", "int4"], "invalid choice: 'int4'"),
 ])
 def test_bench_refuses_bad_arguments(args: list[str], message: str, tmp_path: Path) -> None:
     run = subprocess.run([*BENCH, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
