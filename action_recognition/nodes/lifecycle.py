@@ -156,6 +156,13 @@ class ManagedNode(LifecycleNode):
             self._release()
         self._configured = False
 
+    def destroy_node(self) -> None:
+        # rclpy's LifecycleNode leaves its state machine alive, and the state machine keeps the node
+        # handle and so the DDS participant: the process then ended (os._exit) with its Fast DDS
+        # shared-memory segments (~36 MB) left in /dev/shm. docs/reliability.md, "Shared memory".
+        super().destroy_node()
+        self._state_machine.destroy_when_not_in_use()
+
     @property
     def active(self) -> bool:
         return self._active
