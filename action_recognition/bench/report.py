@@ -54,7 +54,7 @@ def markdown(result: dict[str, Any]) -> str:
         per_track = ", ".join(f"{k.replace('_', ' ')}: {v} ms" for k, v in forward.items())
         rate = result["settings"]["rate_hz"]
         parts += ["", f"Action model forward ({action.get('precision', 'fp32')}, {action.get('threads', 1)} "
-                  f"thread(s)), CPU ms per track ({per_track}).", "",
+                  f"thread(s), {action.get('workers', 1)} worker(s)), CPU ms per track ({per_track}).", "",
                   f"Action node, {action['model']}:", "", table(action["runs"], ACTION_COLUMNS), "",
                   f"Tracks sustained at {rate:g} Hz in these runs: {action['max_tracks_sustained']}; "
                   f"one core's capacity from CPU time: {action['tracks_one_core_cpu_estimate']} tracks"]

@@ -50,6 +50,7 @@ class BenchSettings:
     pipeline_seconds: float = 6.0
     precision: str = "fp32"  # the action node's precision (int8: its INT8 export)
     threads: int = 1  # the action node's inference threads
+    workers: int = 1  # the action node's inference_workers
     node_cpus: list[int] | None = None  # CPUs of the node under test (default: the first one)
     logs: Path | None = None  # node logs go here (a temporary folder when None)
 
@@ -82,14 +83,15 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
                 result["pose"].append(row)
     if settings.action:
         say("action model forward per batch size ...")
-        forward = action.ForwardTable(settings.model, node_cpus, settings.precision, settings.threads)
+        forward = action.ForwardTable(settings.model, node_cpus, settings.precision, settings.threads,
+                                      settings.workers)
         runs = []
         for n in settings.track_counts():
             for spread in (True, False) if settings.compare_unspread else (True,):
                 say(f"action node, {n} track(s) at {settings.camera.fps:g} Hz, {settings.action_seconds:g} s"
                     f"{'' if spread else ', rounds not spread'} ...")
                 spec = action.ActionRun(n, settings.camera.fps, settings.action_seconds, settings.stride,
-                                        spread, settings.precision, settings.threads)
+                                        spread, settings.precision, settings.threads, settings.workers)
                 runs.append(action.run_node(spec, settings.model, forward, node_cpus, client_cpus,
                                             log=logs / f"action_{n}_{'spread' if spread else 'all'}.log"))
         sustained = [r["tracks"] for r in runs if r["sustained"] and r["spread_rounds"]]
@@ -98,6 +100,7 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
             "backend": type(forward.model.backend).__name__,
             "precision": settings.precision,
             "threads": settings.threads,
+            "workers": settings.workers,
             "forward_ms_per_track": forward.per_track(),
             "forward_ms_by_batch": {str(b): ms for b, ms in forward.measured().items()},
             "runs": runs,

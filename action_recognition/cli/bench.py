@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the action node's precision (int8: its INT8 export; default fp32)")
     parser.add_argument("--threads", type=int, default=1,
                         help="the action node's inference threads (default 1)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="the action node's inference_workers: sessions a batch is split across "
+                             "(default 1)")
     parser.add_argument("--node-cpus",
                         help="CPU ids for the node under test, comma-separated (default: the first CPU; the "
                              "bench's client gets the others, or shares the node's)")
@@ -61,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
-    if args.tracks < 1 or args.pose_frames < 1 or args.seconds <= 0 or args.stride < 1 or args.threads < 1:
-        print("bench: --tracks, --pose-frames, --seconds, --stride and --threads must be positive",
+    if args.tracks < 1 or args.pose_frames < 1 or args.seconds <= 0 or args.stride < 1 or args.threads < 1 \
+            or args.workers < 1:
+        print("bench: --tracks, --pose-frames, --seconds, --stride, --threads and --workers must be positive",
               file=sys.stderr)
         return 2
     os.environ.update(dds_env())  # before rclpy is imported: loopback, own domain, shared memory
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model, compare_unspread=args.compare_unspread, pose=not args.skip_pose,
         action=not args.skip_action, pipeline=not args.skip_pipeline,
         pipeline_seconds=min(max(args.seconds, 3.0), 8.0), logs=args.logs, precision=args.precision,
-        threads=args.threads, node_cpus=node_cpus)
+        threads=args.threads, workers=args.workers, node_cpus=node_cpus)
     result = suite.run(settings, say=lambda line: print(line, file=sys.stderr, flush=True))
     print(report.markdown(result))
     if args.json:

@@ -148,6 +148,7 @@ class ActionNode(ManagedNode):
             p["threads"] or None,
             p["backend"],
             p["precision"],
+            p["inference_workers"],
         )  # ModelSourceError: configure fails with its message
         self.spec = model.spec
         self.layout = self.spec.skeleton()

@@ -81,6 +81,8 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
     Param("precision", "fp32", "fp32, or int8 = the checkpoint's INT8 export for ONNX Runtime on the CPU "
           "(made once, cached; about 2x faster with VNNI, accuracy in docs/action_node.md)",
           ("fp32", "int8")),
+    Param("inference_workers", 1, "ONNX Runtime sessions a round's batch is split across, one thread each, "
+          "for a node given several cores (e.g. 2 sustain twice the tracks); 1 = one", low=1, high=64),
     Param("window_s", 0.0, "seconds kept per track (streams resampled to the model's fps); 0 = the model's "
           "window (default model: 3 s); reads the effective value once configured", low=0.0, high=3600.0),
     Param("min_window_s", 0.0, "seconds a track needs before its first label; 0 = half the window; reads "

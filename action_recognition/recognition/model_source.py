@@ -64,6 +64,7 @@ def load_action_model(
     threads: int | None = None,
     backend: str = "auto",
     precision: str = "fp32",
+    workers: int = 1,
 ) -> ActionModel:
     """Backend + spec + class names for `model` (None or "" = the shipped default model).
 
@@ -73,6 +74,8 @@ def load_action_model(
         check); "auto" = ONNX Runtime on the CPU (about 2x faster there), PyTorch on a GPU.
     precision: "fp32", or "int8" = the checkpoint's INT8 export (model/quantize.py; ONNX Runtime on
         the CPU, a .pth only), made once into the cache folder like the float32 one.
+    workers: ONNX Runtime sessions a batch is split across, one thread each (for a process given
+        several cores); PyTorch takes 1 only.
     """
     if backend not in BACKENDS:
         raise ModelSourceError(f"backend {backend!r}: use one of {', '.join(BACKENDS)}")
@@ -82,15 +85,18 @@ def load_action_model(
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
     runtime_name = choose_runtime(path.suffix, backend, device)
+    if not isinstance(workers, int) or workers < 1 or (workers > 1 and runtime_name != "onnxruntime"):
+        raise ModelSourceError(
+            f"workers {workers!r}: 1, or more with ONNX Runtime (backend auto/onnxruntime on the CPU)")
     if precision == "int8":
         check_int8(path, runtime_name, device)
     if runtime_name == "onnxruntime":
         providers = ort_providers(device)
         if path.suffix.lower() == ".onnx":
-            runtime: InferenceBackend = _onnx_backend(path, threads, providers)
+            runtime: InferenceBackend = _onnx_backend(path, threads, providers, workers)
         else:
             runtime = OnnxRuntimeBackend(cached_onnx(path, layout, precision), threads=threads,
-                                         providers=providers)
+                                         providers=providers, workers=workers)
     else:
         check_torch_device(device)
         from action_recognition.model.backends import TorchBackend
@@ -112,10 +118,11 @@ def load_action_model(
     return ActionModel(runtime, spec, list(names), path)
 
 
-def _onnx_backend(path: Path, threads: int | None, providers: list | None = None) -> InferenceBackend:
+def _onnx_backend(path: Path, threads: int | None, providers: list | None = None,
+                  workers: int = 1) -> InferenceBackend:
     """ONNX Runtime on a user's .onnx; an unusable file is one ModelSourceError line, not a traceback."""
     try:
-        runtime = OnnxRuntimeBackend(path, threads=threads, providers=providers)
+        runtime = OnnxRuntimeBackend(path, threads=threads, providers=providers, workers=workers)
     except Exception as exc:  # onnxruntime raises its own pybind classes (InvalidProtobuf, Fail, ...)
         raise ModelSourceError(_onnx_problem(path, exc)) from None
     if runtime.spec is None:

@@ -55,6 +55,7 @@ def test_bench_tiny_run_writes_plausible_json(tmp_path: Path) -> None:
     (["--camera", "640x480"], "WIDTHxHEIGHT@FPS"),
     (["--tracks", "0"], "must be positive"),
     (["--threads", "0"], "must be positive"),
+    (["--workers", "0"], "must be positive"),
     (["--node-cpus", "4096"], "--node-cpus 4096: CPUs available here are"),
     (["--precision", "int4"], "invalid choice: 'int4'"),
 ])
