@@ -85,9 +85,15 @@ def _try_lock(fd: int) -> bool:
 
 
 def clean_stale_segments(
-    shm_dir: Path = SHM_DIR, min_age_s: float = MIN_AGE_S, names: set[str] | None = None
+    shm_dir: Path = SHM_DIR,
+    min_age_s: float = MIN_AGE_S,
+    names: set[str] | None = None,
+    dry_run: bool = False,
 ) -> CleanReport:
-    """Remove the segments (and lock files) of dead owners; `names` limits the pass to those segments."""
+    """Remove the segments (and lock files) of dead owners; `names` limits the pass to those segments.
+
+    With `dry_run` nothing is removed: `removed` lists what would be.
+    """
     report = CleanReport()
     uid = os.getuid()
     now = time.time()
@@ -117,11 +123,12 @@ def clean_stale_segments(
             except FileNotFoundError:
                 report.skipped += 1
                 continue
-            size = _unlink(shm_dir / name)
+            size = _size(shm_dir / name) if dry_run else _unlink(shm_dir / name)
             if size is None:
                 report.skipped += 1
                 continue
-            _unlink(lock)
+            if not dry_run:
+                _unlink(lock)
             report.removed.append(name)
             report.removed_bytes += size
         finally:
@@ -139,6 +146,13 @@ def _unlink(path: Path) -> int | None:
         return 0
     except OSError:
         return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def clean_quietly(log: object = None) -> CleanReport | None:

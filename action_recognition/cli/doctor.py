@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from action_recognition import __version__, paths
+from action_recognition import __version__, dds_shm, paths
 
 
 @dataclass
@@ -124,6 +124,7 @@ def _handle(args: argparse.Namespace) -> int:
     width = max(len(r.name) for r in results)
     for r in results:
         print(f"  [{'ok' if r.ok else 'FAIL':>4}] {r.name:<{width}}  {r.detail}")
+    print(f"  shared memory: {shm_line(args.clean_shm)}")
     failed = [r.name for r in results if not r.ok and r.required]
     print(f"{len(results) - len(failed)}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s")
     if failed:
@@ -132,6 +133,23 @@ def _handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def shm_line(clean: bool) -> str:
+    """Fast DDS segments in /dev/shm: how many are in use and how many dead processes left (RAM)."""
+    report = dds_shm.clean_stale_segments(dry_run=not clean)
+    mib = report.removed_bytes / 2**20
+    if clean:
+        return report.line()
+    advice = "; `doctor --clean-shm` removes them" if report.removed else ""
+    return (f"{report.in_use} Fast DDS segments in use, {len(report.removed)} left by dead processes "
+            f"({mib:.1f} MiB of RAM){advice}")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("doctor", help="report what is installed and whether it loads")
+    parser.add_argument(
+        "--clean-shm",
+        action="store_true",
+        help="remove the Fast DDS shared-memory segments (/dev/shm) of processes that are dead "
+        "(never those of live ones); nodes do this at start too",
+    )
     parser.set_defaults(func=_handle)

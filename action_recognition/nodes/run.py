@@ -27,6 +27,8 @@ from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from action_recognition import dds_shm
+
 _SPIN_TICK = 0.1  # seconds; how soon the spin loop notices a stop signal
 
 
@@ -77,6 +79,9 @@ def run_node(
     logger = rclpy.logging.get_logger(logger_name)
     try:
         rclpy.init(args=sys.argv if args is None else args, signal_handler_options=SignalHandlerOptions.NO)
+        # Segments of killed or crashed processes stay in RAM (/dev/shm) until removed: a restart
+        # removes those whose owner is dead (a few ms; docs/reliability.md, "Shared memory").
+        dds_shm.clean_quietly(logger.info)
         node = make_node()
         if getattr(node, "autostart", False) and not _autostart(node):
             code = 1

@@ -1,0 +1,167 @@
+"""Fast DDS shared-memory segments (/dev/shm, 32 MiB + 512 KiB per process with our profile) go away
+with their process: on a clean stop the node removes them, after SIGKILL the next node start (or
+`doctor --clean-shm`) does. Before the fix every clean stop of the pose or action node left them.
+
+Each test follows only the segments of the processes it started (their lock files, read from
+/proc/<pid>/fd), so other processes on the machine neither disturb it nor are touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rcl_interfaces.srv import GetParameters
+from ros_client import ContextNode
+
+from action_recognition import dds_shm, paths
+
+PROFILE = str(paths.config_dir() / "fastdds_shm.xml")
+NODES = {  # module: (arguments, a line it logs when its participant exists, the node's name)
+    "action_node": ([], "subscribed to", "action_node"),
+    "pose_node": (["-p", "imgsz:=320"], "subscribed to", "pose_node"),
+    "video_source_node": (["-p", "loop:=true"], "publishing", "video_source"),
+}
+
+
+def _ns(tag: str) -> str:
+    return f"/shm_{tag}_{os.getpid()}_{time.monotonic_ns() % 100000}"
+
+
+def segments_of(pid: int) -> set[str]:
+    """The segments whose lock the process holds open (Fast DDS keeps the `_el` file open while the
+    segment lives)."""
+    names = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        name = Path(target).name
+        if target.startswith(str(dds_shm.SHM_DIR)) and name.endswith(dds_shm.LOCK_SUFFIX):
+            name = name[: -len(dds_shm.LOCK_SUFFIX)]
+            if name in dds_shm.segment_names():
+                names.add(name)
+    return names
+
+
+def present(names: set[str]) -> set[str]:
+    """Those of `names` still in /dev/shm as segment or lock file."""
+    return {n for n in names if (dds_shm.SHM_DIR / n).exists()
+            or (dds_shm.SHM_DIR / (n + dds_shm.LOCK_SUFFIX)).exists()}
+
+
+class NodeProcess:
+    def __init__(self, kind: str, cwd: Path) -> None:
+        extra, self.ready, name = NODES[kind]
+        self.fqn = f"{_ns(kind)}/{name}"
+        cmd = [sys.executable, "-m", f"action_recognition.nodes.{kind}", "--ros-args",
+               "-r", f"__ns:={self.fqn.rsplit('/', 1)[0]}", *extra]
+        env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=PROFILE)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     cwd=cwd, env=env)
+        self.out = ""
+
+    def wait_ready(self) -> set[str]:
+        """Reads the log up to the ready line; the segments the node holds then (its participant's)."""
+        while self.ready not in self.out:
+            line = self.proc.stdout.readline()
+            assert line, f"the node ended before it was ready:\n{self.out}"
+            self.out += line
+        owned = segments_of(self.proc.pid)
+        assert len(owned) >= 1, "the node holds no Fast DDS segment: is shared memory off?"
+        return owned
+
+    def wait_spinning(self) -> None:
+        """Until the node answers a parameter request: it is spinning (a signal now is a running
+        node's stop, not the quiet stop during startup)."""
+        probe = ContextNode("shm_probe")
+        try:
+            client = probe.node.create_client(GetParameters, f"{self.fqn}/get_parameters")
+            assert probe.spin_until(lambda: client.service_is_ready() or self.proc.poll() is not None, 120)
+            future = client.call_async(GetParameters.Request(names=["use_sim_time"]))
+            assert probe.spin_until(lambda: future.done() or self.proc.poll() is not None, 60)
+            assert future.done(), self.out
+        finally:
+            probe.close()
+
+    def finish(self, sig: int) -> str:
+        self.proc.send_signal(sig)
+        rest, _ = self.proc.communicate(timeout=60)  # a hang guard, not a timing assertion
+        return self.out + rest
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def _wait_older_than_min_age(names: set[str]) -> None:
+    """Until every lock file is old enough for the cleaner (it skips young ones: see dds_shm)."""
+    locks = [dds_shm.SHM_DIR / (n + dds_shm.LOCK_SUFFIX) for n in names]
+    while min(time.time() - lock.stat().st_mtime for lock in locks) <= dds_shm.MIN_AGE_S:
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(("kind", "sig"), [
+    ("action_node", signal.SIGINT),
+    ("action_node", signal.SIGTERM),
+    ("pose_node", signal.SIGTERM),
+    ("video_source_node", signal.SIGTERM),
+])
+def test_clean_stop_removes_the_node_segments(kind: str, sig: int, tmp_path: Path) -> None:
+    node = NodeProcess(kind, tmp_path)
+    try:
+        owned = node.wait_ready()
+        node.wait_spinning()
+        out = node.finish(sig)
+    finally:
+        node.kill()
+    assert node.proc.returncode == 0, out
+    assert "stopped" in out or "end of video" in out, out  # it stopped cleanly, with its summary
+    # Before the fix the pose and action nodes left both (35.7 MB per stop).
+    assert present(owned) == set(), f"{kind} left {sorted(present(owned))} in {dds_shm.SHM_DIR}"
+
+
+def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -> None:
+    killed = NodeProcess("action_node", tmp_path)
+    try:
+        owned = killed.wait_ready()
+        _wait_older_than_min_age(owned)
+        killed.finish(signal.SIGKILL)
+    finally:
+        killed.kill()
+    assert present(owned) == owned  # SIGKILL: nothing could clean up
+    assert not any(dds_shm.is_in_use(n) for n in owned)  # and the owner's lock is gone with it
+    restarted = NodeProcess("action_node", tmp_path)
+    try:
+        restarted.wait_ready()
+        out = restarted.finish(signal.SIGTERM)
+    finally:
+        restarted.kill()
+    assert present(owned) == set(), out
+    assert "stale Fast DDS shared-memory segments" in out, out
+
+
+def test_doctor_reports_and_cleans_a_killed_node_segments(tmp_path: Path) -> None:
+    killed = NodeProcess("video_source_node", tmp_path)
+    try:
+        owned = killed.wait_ready()
+        _wait_older_than_min_age(owned)
+        killed.finish(signal.SIGKILL)
+    finally:
+        killed.kill()
+    doctor = [str(Path(sys.prefix) / "bin" / "action-recognition"), "doctor"]
+    report = subprocess.run(doctor, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    line = next(s for s in report.stdout.splitlines() if "shared memory:" in s)
+    assert "left by dead processes" in line and "--clean-shm" in line, report.stdout
+    assert present(owned) == owned  # a report only
+    clean = subprocess.run([*doctor, "--clean-shm"], capture_output=True, text=True, timeout=120,
+                           cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert present(owned) == set(), clean.stdout
