@@ -6,6 +6,8 @@ import os
 import random
 import tempfile
 
+import pytest
+
 # Set before any test imports rclpy so no discovery traffic leaves the machine and parallel
 # runs on one machine never see each other.
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -14,3 +16,14 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
 # Derived files (ONNX exports of checkpoints) go to a per-run folder, not the user's cache.
 os.environ.setdefault("ACTION_RECOGNITION_CACHE_DIR", tempfile.mkdtemp(prefix="ar_test_cache_"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stale_dds_segments():
+    """Nodes this run killed (SIGKILL, a timeout) leave Fast DDS segments in RAM (/dev/shm); remove
+    those of dead processes at the end (never a live one's; docs/reliability.md, "Shared memory")."""
+    yield
+    from action_recognition import dds_shm
+
+    # 1 s, not the nodes' 10 s: also the segments of nodes killed in the last tests.
+    dds_shm.clean_stale_segments(min_age_s=1.0)

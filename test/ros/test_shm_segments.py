@@ -165,3 +165,42 @@ def test_doctor_reports_and_cleans_a_killed_node_segments(tmp_path: Path) -> Non
                            cwd=tmp_path)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert present(owned) == set(), clean.stdout
+
+
+INNER_TEST = '''
+import os, signal, subprocess, sys, time
+from pathlib import Path
+
+from test_shm_segments import segments_of
+
+NODE = ("import rclpy, time; rclpy.init(); n = rclpy.create_node('shm_killed'); "
+        "print('up', flush=True); time.sleep(600)")
+
+
+def test_kill_a_node():
+    proc = subprocess.Popen([sys.executable, "-c", NODE], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "up"
+    owned = set()
+    while not owned:
+        owned = segments_of(proc.pid)
+    Path(os.environ["OWNED_FILE"]).write_text(" ".join(sorted(owned)))
+    time.sleep(1.5)  # older than the session-end pass's minimum age (1 s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+'''
+
+
+def test_test_session_removes_segments_of_nodes_it_killed(tmp_path: Path) -> None:
+    """The session fixture of test/conftest.py, run by a pytest of its own whose one test SIGKILLs a
+    node: after that pytest the node's segments are gone."""
+    here = Path(__file__).resolve().parent
+    (tmp_path / "conftest.py").write_text((here.parent / "conftest.py").read_text())
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    owned_file = tmp_path / "owned.txt"
+    env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=PROFILE, OWNED_FILE=str(owned_file),
+               PYTHONPATH=os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run([str(Path(sys.prefix) / "bin" / "pytest"), "-q", "-p", "no:cacheprovider",
+                          str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    owned = set(owned_file.read_text().split())
+    assert owned and present(owned) == set(), run.stdout
