@@ -99,11 +99,18 @@ def main() -> None:
         print(json.dumps(result["synthetic"]))
     for path in args.real:
         data = load_labelled(path, classes)
-        reports = {p: evaluate_set(OnnxModule(b), spec, data, classes) for p, b in backends.items()}
+        scores: dict[str, dict[str, np.ndarray]] = {p: {} for p in backends}
+        reports = {p: evaluate_set(OnnxModule(b), spec, data, classes, scores=scores[p])
+                   for p, b in backends.items()}
         row = {}
         for view in ("whole", "window_2s", "window_3s"):
             row[view] = {p: {k: round(r[view][k], 4) for k in ("top1", "rejection") if k in r[view]}
                          for p, r in reports.items()}
+            key = f"{data.name}/{view}/probs"
+            a, b = scores["fp32"][key], scores["int8"][key]
+            row[view]["samples"] = len(a)
+            row[view]["same_top1_label"] = round(float((a.argmax(1) == b.argmax(1)).mean()), 4)
+            row[view]["probability_diff"] = logit_stats(a, b)
         result.setdefault("real", {})[data.name] = row
         print(data.name, json.dumps(row))
     if args.json:
