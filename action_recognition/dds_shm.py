@@ -155,6 +155,42 @@ def _size(path: Path) -> int:
         return 0
 
 
+def own_segments(pid: int | str = "self", shm_dir: Path = SHM_DIR) -> set[str]:
+    """The segments process `pid` owns: Fast DDS keeps a segment's `_el` lock file open (and locked)
+    for as long as the segment lives. Read from /proc/<pid>/fd; empty where there is no /proc."""
+    names = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return names
+    prefix = f"{shm_dir}/"
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(prefix) and target.endswith(LOCK_SUFFIX):
+            name = target[len(prefix): -len(LOCK_SUFFIX)]
+            if _SEGMENT_RE.match(name):
+                names.add(name)
+    return names
+
+
+def remove_own_segments(shm_dir: Path = SHM_DIR) -> list[str]:
+    """Unlink this process's segments, for a process about to end without destroying its participant
+    (os._exit on a second stop signal): what Fast DDS would have removed. Peers that mapped a segment
+    keep their mapping; the memory is freed once the last one closes it. Never raises."""
+    removed = []
+    try:
+        for name in sorted(own_segments("self", shm_dir)):
+            if _unlink(shm_dir / name) is not None:
+                _unlink(shm_dir / (name + LOCK_SUFFIX))
+                removed.append(name)
+    except Exception:  # on the way out: leave the rest to the next start's cleaning pass
+        pass
+    return removed
+
+
 def clean_quietly(log: object = None) -> CleanReport | None:
     """The start-up pass of nodes and the launcher: never raises; logs one line when it removed any."""
     try:

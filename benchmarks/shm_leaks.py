@@ -100,6 +100,10 @@ def cases(tmp: Path) -> dict[str, Callable[[], str]]:
         "launch_action_sigint": _signal_when([*CLI, "launch", "action"], "subscribed to", signal.SIGINT),
         "launch_action_sigkill_launcher": _signal_when(
             [*CLI, "launch", "action"], "subscribed to", signal.SIGKILL),
+        "annotator_sigterm": _signal_when([*NODE, "action_recognition.nodes.annotator_node"], "drawing",
+                                          signal.SIGTERM),
+        "echo_sigint": _signal_when([*CLI, "echo"], "listening on", signal.SIGINT),
+        "bag_eval_to_end": lambda: _to_end([*CLI, "bag", "eval", str(_bag(tmp))])(),
         "doctor": _to_end([*CLI, "doctor"]),
         "test_client_close": _to_end([*client, "close"]),
         "test_client_no_close": _to_end([*client, "leave"]),

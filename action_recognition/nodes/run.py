@@ -45,6 +45,9 @@ class _Signals:
     def _handle(self, signum: int, frame: object) -> None:
         self.received += 1
         if self.received > 1:  # impatient: no second graceful stop
+            # The participant is not destroyed: unlink its shared-memory segments (/dev/shm) as Fast
+            # DDS would. Also hit when a killed launcher's SIGTERM and its reaper's come together.
+            dds_shm.remove_own_segments()
             os._exit(128 + signum)
         if not self.spinning:
             raise _StopDuringStartup
@@ -107,6 +110,10 @@ def run_node(
         rclpy.try_shutdown()
         signals.restore()
     if exit_process:
+        left = dds_shm.remove_own_segments()  # none once the participant is destroyed
+        if left:
+            print(f"[{logger_name}] warning: the DDS participant outlived the node; removed its "
+                  f"shared-memory segments {', '.join(left)}", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

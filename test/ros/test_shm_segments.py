@@ -2,13 +2,15 @@
 with their process: on a clean stop the node removes them, after SIGKILL the next node start (or
 `doctor --clean-shm`) does. Before the fix every clean stop of the pose or action node left them.
 
-Each test follows only the segments of the processes it started (their lock files, read from
-/proc/<pid>/fd), so other processes on the machine neither disturb it nor are touched.
+Each test follows only the segments of the processes it started (the lock files they hold open,
+read from /proc/<pid>/fd), so other processes on the machine neither disturb it nor are touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,23 +33,6 @@ NODES = {  # module: (arguments, a line it logs when its participant exists, the
 
 def _ns(tag: str) -> str:
     return f"/shm_{tag}_{os.getpid()}_{time.monotonic_ns() % 100000}"
-
-
-def segments_of(pid: int) -> set[str]:
-    """The segments whose lock the process holds open (Fast DDS keeps the `_el` file open while the
-    segment lives)."""
-    names = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        name = Path(target).name
-        if target.startswith(str(dds_shm.SHM_DIR)) and name.endswith(dds_shm.LOCK_SUFFIX):
-            name = name[: -len(dds_shm.LOCK_SUFFIX)]
-            if name in dds_shm.segment_names():
-                names.add(name)
-    return names
 
 
 def present(names: set[str]) -> set[str]:
@@ -73,7 +58,7 @@ class NodeProcess:
             line = self.proc.stdout.readline()
             assert line, f"the node ended before it was ready:\n{self.out}"
             self.out += line
-        owned = segments_of(self.proc.pid)
+        owned = dds_shm.own_segments(self.proc.pid)
         assert len(owned) >= 1, "the node holds no Fast DDS segment: is shared memory off?"
         return owned
 
@@ -101,6 +86,14 @@ class NodeProcess:
             self.proc.communicate()
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has closed its files and dropped its locks)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def _wait_older_than_min_age(names: set[str]) -> None:
     """Until every lock file is old enough for the cleaner (it skips young ones: see dds_shm)."""
     locks = [dds_shm.SHM_DIR / (n + dds_shm.LOCK_SUFFIX) for n in names]
@@ -124,8 +117,54 @@ def test_clean_stop_removes_the_node_segments(kind: str, sig: int, tmp_path: Pat
         node.kill()
     assert node.proc.returncode == 0, out
     assert "stopped" in out or "end of video" in out, out  # it stopped cleanly, with its summary
+    assert "outlived the node" not in out, out  # the participant was destroyed, no safety net needed
     # Before the fix the pose and action nodes left both (35.7 MB per stop).
     assert present(owned) == set(), f"{kind} left {sorted(present(owned))} in {dds_shm.SHM_DIR}"
+
+
+def test_impatient_second_signal_still_removes_the_node_segments(tmp_path: Path) -> None:
+    """SIGINT then SIGTERM at once: the second ends the node at once (os._exit, no participant
+    teardown), as a killed launcher's SIGTERM and its reaper's SIGTERM did."""
+    node = NodeProcess("action_node", tmp_path)
+    try:
+        owned = node.wait_ready()
+        node.wait_spinning()
+        os.kill(node.proc.pid, signal.SIGINT)
+        out = node.finish(signal.SIGTERM)
+    finally:
+        node.kill()
+    assert node.proc.returncode in (128 + signal.SIGINT, 128 + signal.SIGTERM), out  # the impatient exit
+    assert present(owned) == set(), f"left {sorted(present(owned))}"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the launcher's node pids from /proc")
+def test_sigkilled_launcher_leaves_no_node_segments(tmp_path: Path) -> None:
+    ns = _ns("launch")
+    env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=PROFILE)
+    launch = subprocess.Popen([sys.executable, "-m", "action_recognition.cli.main", "launch", "action",
+                               f"namespace:={ns}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, cwd=tmp_path, env=env)
+    out, pid = "", 0
+    try:
+        while "subscribed to" not in out:
+            line = launch.stdout.readline()
+            assert line, out
+            out += line
+            if m := re.match(r"\[launch\] started action_node \(pid (\d+)\)", line):
+                pid = int(m[1])
+        owned = dds_shm.own_segments(pid)
+        assert owned, out
+        launch.kill()
+        launch.communicate(timeout=60)
+        end = time.monotonic() + 30  # a bound for a loaded machine, not a speed check
+        while _running(pid) and time.monotonic() < end:
+            time.sleep(0.1)
+    finally:
+        launch.kill()
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert present(owned) == set(), f"left {sorted(present(owned))}"
 
 
 def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -> None:
@@ -171,7 +210,7 @@ INNER_TEST = '''
 import os, signal, subprocess, sys, time
 from pathlib import Path
 
-from test_shm_segments import segments_of
+from action_recognition.dds_shm import own_segments
 
 NODE = ("import rclpy, time; rclpy.init(); n = rclpy.create_node('shm_killed'); "
         "print('up', flush=True); time.sleep(600)")
@@ -182,7 +221,7 @@ def test_kill_a_node():
     assert proc.stdout.readline().strip() == "up"
     owned = set()
     while not owned:
-        owned = segments_of(proc.pid)
+        owned = own_segments(proc.pid)
     Path(os.environ["OWNED_FILE"]).write_text(" ".join(sorted(owned)))
     time.sleep(1.5)  # older than the session-end pass's minimum age (1 s)
     proc.send_signal(signal.SIGKILL)
