@@ -52,12 +52,14 @@ def _wait_for(proc: subprocess.Popen, text: str, timeout: float = 120) -> str:
     return out
 
 
-def _signal_when(cmd: list[str], ready: str, sig: int) -> Callable[[], str]:
+def _signal_when(cmd: list[str], ready: str, *sigs: int) -> Callable[[], str]:
+    """Start `cmd`, wait for `ready` in its output, send `sigs` back to back, wait for the end."""
     def run() -> str:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out = _wait_for(proc, ready)
         time.sleep(1.0)  # let discovery and the first sends open the shared-memory segments
-        proc.send_signal(sig)
+        for sig in sigs:
+            proc.send_signal(sig)
         rest, _ = proc.communicate(timeout=60)
         return f"exit {proc.returncode}; " + (out + rest).strip().splitlines()[-1][-100:]
 
@@ -91,6 +93,7 @@ def cases(tmp: Path) -> dict[str, Callable[[], str]]:
         "action_sigint": _signal_when(action, "subscribed to", signal.SIGINT),
         "action_sigterm": _signal_when(action, "subscribed to", signal.SIGTERM),
         "action_sigkill": _signal_when(action, "subscribed to", signal.SIGKILL),
+        "action_sigint_then_sigterm": _signal_when(action, "subscribed to", signal.SIGINT, signal.SIGTERM),
         "pose_sigterm": _signal_when(pose, "subscribed to", signal.SIGTERM),
         "video_source_sigterm": _signal_when(video, "publishing", signal.SIGTERM),
         "video_source_sigkill": _signal_when(video, "publishing", signal.SIGKILL),
