@@ -18,7 +18,8 @@ both behind, and tmpfs keeps them in RAM until reboot. The kernel drops a dead p
   not multiplied, and Fast DDS checks them for dead owners itself when it opens a port.
 
 Linux only (the segments live in /dev/shm); elsewhere there is nothing to clean. Standard library
-only, so any layer (nodes, launcher, doctor, tests) can call it.
+only, so any layer can call it: node start (nodes/run.py), `doctor --clean-shm`, the test session.
+Why and what it measured: docs/reliability.md, "Shared memory".
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import fcntl
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,12 +193,12 @@ def remove_own_segments(shm_dir: Path = SHM_DIR) -> list[str]:
     return removed
 
 
-def clean_quietly(log: object = None) -> CleanReport | None:
+def clean_quietly(log: Callable[[str], object] | None = None) -> CleanReport | None:
     """The start-up pass of nodes and the launcher: never raises; logs one line when it removed any."""
     try:
         report = clean_stale_segments()
     except Exception:  # housekeeping must never stop a node from starting
         return None
     if report.removed and log is not None:
-        log(report.line())  # type: ignore[operator]
+        log(report.line())
     return report
