@@ -28,7 +28,7 @@ import numpy as np
 from action_recognition import paths
 from action_recognition.bag.io import IMAGE_TYPES, SKELETON_TYPE, BagError, BagSummary, read_summary
 from action_recognition.bag.metrics import WindowResult, accuracy_report, latency_summary
-from action_recognition.bag.pipeline import Pipeline, input_topic, pipeline_commands
+from action_recognition.bag.pipeline import EVAL_QOS_DEPTH, Pipeline, input_topic, pipeline_commands
 from action_recognition.bag.player import Player, PlayOptions
 from action_recognition.bag.report import write_report
 
@@ -220,7 +220,9 @@ def evaluate(
         try:
             recorder = _Recorder(ns, record)
             if launch != "none":
-                cmds = pipeline_commands(launch, ns, opts.action_model, opts.launch_args, opts.use_launcher)
+                cmds = pipeline_commands(
+                    launch, ns, opts.action_model, opts.launch_args, opts.use_launcher, config_dir=out
+                )
                 pipeline = Pipeline(cmds, out / "pipeline.log")
                 if opts.log:
                     opts.log(f"started {launch} in {ns} (log {out / 'pipeline.log'})")
@@ -245,6 +247,7 @@ def evaluate(
                         remap={topic: target},
                         wait_for_subscribers=1,
                         wait_timeout_s=opts.startup_timeout_s,
+                        qos_depth=EVAL_QOS_DEPTH,  # reliable, deep: a busy node falls behind, loses nothing
                     ),
                     on_publish=on_publish,
                 )

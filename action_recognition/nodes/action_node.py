@@ -5,8 +5,11 @@ round, and an empty one for a frame with nobody), `label_map` (LabelMap, once, t
 `/diagnostics` out. Windows, batching and timing live in `action_recognition.recognition`; this node
 only converts messages and reports.
 
-The subscription callback only appends frames; a worker thread runs the forward passes. When
-inference is slower than the input, no frame is lost: tracks are simply labelled less often.
+The subscription callback appends each frame and decides its round (which tracks are due, their
+windows cut); a worker thread runs the rounds' forward passes in order. A worker that falls behind
+runs the waiting rounds later, each as it was decided (the same labels as a node that kept up), up to
+`qos_depth` messages behind; beyond that its late rounds are merged into one round on the newest
+windows (counted, `merged_windows_total`), so latency and memory stay bounded.
 
 A lifecycle node (nodes/lifecycle.py): configure loads the model, activate subscribes, deactivate
 unsubscribes; autostart (default) does both at start. score_threshold, smoothing, stride_s, period,
@@ -19,7 +22,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +43,7 @@ from action_recognition.recognition import (
     RecognizerConfig,
     load_action_model,
 )
+from action_recognition.recognition.recognizer import PendingBatch
 
 # The node parameters that are RecognizerConfig fields, by the same names.
 RECOGNIZER_PARAMS: tuple[str, ...] = (
@@ -77,6 +81,8 @@ class _Stats:
     wrong_layout: int = 0
     image_size_fallback: int = 0  # frames normalised by the skeletons' extent (no believable image size)
     evicted_tracks: int = 0  # tracks dropped beyond max_tracks
+    merged_windows: int = 0  # due windows not labelled: the worker was more than qos_depth messages behind
+    backlog_max: int = 0  # most messages the worker's next round was behind the input
     published: int = 0
     latency_ms: list[float] = field(default_factory=list)
     infer_ms: list[float] = field(default_factory=list)
@@ -161,7 +167,9 @@ class ActionNode(ManagedNode):
         self._diag_last = (0, 0, 0)  # received, dropped, skipped at the last diagnostics
         self._received_at: OrderedDict[int, float] = OrderedDict()  # frame stamp -> monotonic receipt
         self._boxes: OrderedDict[int, list[float]] = OrderedDict()  # track id -> newest skeleton's bbox
-        self._new_frames = False
+        self._new_frames = False  # period mode: frames arrived since the last round
+        # Stride mode: rounds decided on arrival, waiting for the worker: (message number, batch).
+        self._pending: deque[tuple[int, PendingBatch]] = deque()
         self._running = True
 
         self.actions_pub = self.create_publisher(ActionArray, "actions", 10)
@@ -212,7 +220,8 @@ class ActionNode(ManagedNode):
         windows = self.recognizer.windows_classified if self.recognizer is not None else 0
         return (f"stopped: {s.received} skeleton arrays received, {windows} windows classified, "
                 f"{s.published} action arrays published, {s.stale + s.duplicate} frames dropped "
-                f"(stale/duplicate), {s.wrong_layout} wrong layout")
+                f"(stale/duplicate), {s.wrong_layout} wrong layout, {s.merged_windows} windows merged "
+                "(inference fell behind)")
 
     def _check_layout(self, msg: SkeletonArray) -> bool:
         # Every message (a string compare): a message of another layout is skipped and counted, the
@@ -235,6 +244,7 @@ class ActionNode(ManagedNode):
             return
         stamp = stamp_ns(msg.header.stamp)
         frames = skeletons_to_frames(msg, self.with_z)
+        s = self._stats
         with self._lock:
             self._frame_id = msg.header.frame_id
             self._image_size = (msg.image_width, msg.image_height)
@@ -250,7 +260,11 @@ class ActionNode(ManagedNode):
                     self._boxes.move_to_end(int(sk.track_id))
                 while len(self._boxes) > 4 * self.recognizer.config.max_tracks:
                     self._boxes.popitem(last=False)
-                self._new_frames = True
+                if self._period > 0:
+                    self._new_frames = True
+                else:  # this frame's round, decided now (as if the worker were free), run in order
+                    spread = self.p["spread_rounds"]
+                    self._pending.extend((s.received, b) for b in self.recognizer.prepare(spread=spread))
                 self._lock.notify()
         self._report(stamp, stats)
         if not msg.skeletons and not stats.dropped:
@@ -302,23 +316,13 @@ class ActionNode(ManagedNode):
             )
 
     def _work(self) -> None:
-        """Inference rounds: on new frames (stride mode) or every `period` seconds."""
+        """Inference: the rounds the frames decided, in order (stride mode), or every `period` seconds."""
         while True:
             with self._lock:
-                if self._period > 0:
-                    self._lock.wait(timeout=self._period)
-                else:
-                    # Tracks a spread round left waiting ride with the next frame's round; without a
-                    # next frame within one frame of the model's rate they go on their own.
-                    waiting = self.recognizer is not None and self.recognizer.waiting > 0
-                    timeout = 1.0 / self.recognizer.config.fps if waiting else None
-                    self._lock.wait_for(lambda: self._new_frames or not self._running, timeout=timeout)
-                if not self._running:
+                batches = self._next_batches()
+                if batches is None:
                     return
-                self._new_frames = False
                 recognizer = self.recognizer  # cleanup may drop it while a forward pass runs
-                # stride mode: about tracks/stride per round (flat latency as people are added)
-                batches = recognizer.prepare(spread=self._period <= 0 and self.p["spread_rounds"])
             for batch in batches:
                 start = time.perf_counter()
                 logits = recognizer.backend.predict(batch.clips)  # outside the lock: frames keep coming
@@ -328,6 +332,45 @@ class ActionNode(ManagedNode):
                         return
                     results = recognizer.finish(batch, logits)
                 self._publish(results, max(r.window_end_ns for r in results))
+
+    def _next_batches(self) -> list[PendingBatch] | None:
+        """(Under the lock) wait for work; the batches to run next, or None once stopped."""
+        if not self._pending:
+            if self._period > 0:
+                self._lock.wait(timeout=self._period)
+                if not self._running:
+                    return None
+                self._new_frames = False
+                return self.recognizer.prepare()
+            # Tracks a spread round left waiting ride with the next frame's round; without a next
+            # frame within one frame of the model's rate they go on their own (`spread_timer`).
+            waiting = self.recognizer.waiting > 0 and self.p["spread_timer"]
+            timeout = 1.0 / self.recognizer.config.fps if waiting else None
+            self._lock.wait_for(lambda: self._pending or not self._running or self._period > 0, timeout)
+            if not self._running:
+                return None
+            if not self._pending:  # the timer; or switched to period mode: the next call waits for it
+                return [] if self._period > 0 else self.recognizer.prepare(spread=self.p["spread_rounds"])
+        if not self._running:
+            return None
+        behind = self._stats.received - self._pending[0][0]
+        self._stats.backlog_max = max(self._stats.backlog_max, behind)
+        if behind <= self.p["qos_depth"]:
+            return [self._pending.popleft()[1]]
+        # Too far behind to catch up: label each track of the late rounds once, on its newest window.
+        late = [b for _, b in self._pending]
+        self._pending.clear()
+        tracks = list({id(t): t for b in late for t in b.tracks}.values())
+        live = [t for t in tracks if self.recognizer.tracks.tracks.get(t.track_id) is t]
+        merged = sum(len(b.track_ids) for b in late) - len(live)
+        self._stats.merged_windows += merged
+        self.get_logger().warning(
+            f"inference fell {behind} messages behind its input (more than qos_depth "
+            f"{self.p['qos_depth']}): {merged} late windows merged into the newest ones "
+            f"({self._stats.merged_windows} so far)",
+            throttle_duration_sec=5.0,
+        )
+        return self.recognizer.cut(live)
 
     def stop(self) -> None:
         # Bounded: a forward pass still running finishes in a daemon thread and is never published.
@@ -390,6 +433,8 @@ class ActionNode(ManagedNode):
             "non_finite_joints_total": s.non_finite,
             "image_size_fallback_total": s.image_size_fallback,
             "evicted_tracks_total": s.evicted_tracks,
+            "merged_windows_total": s.merged_windows,
+            "backlog_max_messages": s.backlog_max,
             "non_finite_results_total": self.recognizer.non_finite_results,
             "model_fps": f"{self.recognizer.config.fps:g}",
             "inference_ms_mean": f"{np.mean(infer):.1f}" if infer else "nan",

@@ -93,6 +93,9 @@ ACTION_NODE_PARAMS: tuple[Param, ...] = (
           dynamic=True, low=0.0, high=3600.0),
     Param("spread_rounds", True, "stride mode: each round takes about tracks/stride due tracks, so tracks "
           "keep different phases and latency stays flat as people are added; false = all due at once"),
+    Param("spread_timer", True, "spread rounds: due tracks a round left waiting go on their own after one "
+          "model frame without input (wall clock); false = they wait for the next frame, so the labels "
+          "depend on the input alone, not on timing (replays: bag eval)"),
     Param("persons_per_sample", 1, "1, or 2 = each track with its nearest other person (interactions)",
           low=1, high=2),
     Param("smoothing", 0.0, "weight of the previous probabilities in a moving average; 0 = off",

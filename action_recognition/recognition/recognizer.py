@@ -91,11 +91,17 @@ class ActionResult:
 
 @dataclass
 class PendingBatch:
-    """Model input for some due tracks, cut from their windows, waiting for its forward pass."""
+    """Model input for some due tracks, cut from their windows, waiting for its forward pass.
+
+    It may wait behind other batches (a node that fell behind its input): it holds the tracks
+    themselves, so `finish` smooths each track's results in order even if the track has ended or
+    restarted meanwhile, exactly as if it had run at once.
+    """
 
     clips: np.ndarray
     track_ids: list[int]
     windows: list[tuple[int, int, int]]  # (first grid stamp, newest input stamp, grid frames) per track
+    tracks: list[Track] = field(default_factory=list, repr=False)
 
 
 class ActionRecognizer:
@@ -123,7 +129,6 @@ class ActionRecognizer:
             fps=spec.fps,
             check_image_size=spec.normalization == "2d",
         )
-        self._smoothed: dict[int, np.ndarray] = {}
         # The backbone sees each person on its own and the head is linear after the mean over persons,
         # so a zero-padded person adds the same logits to every sample: compute them once and feed
         # only the real person (half the work for a model trained with num_person 2).
@@ -148,10 +153,19 @@ class ActionRecognizer:
         self.config = resolved
 
     def add_frame(self, stamp_ns: int, persons: list[PersonFrame], image_size: tuple[int, int]) -> FrameStats:
-        stats = self.tracks.add_frame(stamp_ns, persons, image_size)
-        for tid in (*stats.restarted_tracks, *stats.evicted_tracks):
-            self._smoothed.pop(tid, None)
-        return stats
+        return self.tracks.add_frame(stamp_ns, persons, image_size)
+
+    def feed(
+        self, stamp_ns: int, persons: list[PersonFrame], image_size: tuple[int, int], spread: bool = False
+    ) -> list[ActionResult]:
+        """One message the way the action node runs it in stride mode: `add_frame`, then a round
+        (`step`) only when the frame added people (not for an empty, duplicate or held frame).
+
+        The node defers a round it cannot run at once but never changes it, so this is what the
+        node publishes for the same messages, however slow it is (the offline reference).
+        """
+        stats = self.add_frame(stamp_ns, persons, image_size)
+        return self.step(spread) if stats.accepted else []
 
     def step(self, spread: bool = False) -> list[ActionResult]:
         """Expire old tracks, then classify the due tracks in batched forward passes (see `prepare`)."""
@@ -170,8 +184,7 @@ class ActionRecognizer:
             phases of the stride, so a live stream's rounds each carry about tracks/stride of them and
             latency stays flat as people are added, instead of every stride-th frame carrying all.
         """
-        for tid in self.tracks.expire():
-            self._smoothed.pop(tid, None)
+        self.tracks.expire()
         due = self.tracks.due(self.config.min_frames, self.config.stride)
         self.waiting = 0
         newest, last = self.tracks.newest_stamp, self._last_round_stamp
@@ -181,19 +194,24 @@ class ActionRecognizer:
         if spread and len(due) > (size := self.round_size(max(1, elapsed))):
             due.sort(key=lambda t: -t.frames_since_inference)  # stable: ties keep the table's order
             due, self.waiting = due[:size], len(due) - size
+        for t in due:
+            t.frames_since_inference = 0
+        return self.cut(due)
+
+    def cut(self, tracks: list[Track]) -> list[PendingBatch]:
+        """Batches of model input from these tracks' current windows (their due state unchanged)."""
         batches = []
-        for start in range(0, len(due), self.config.max_batch):
-            tracks = due[start : start + self.config.max_batch]
+        for start in range(0, len(tracks), self.config.max_batch):
+            part = tracks[start : start + self.config.max_batch]
             batches.append(
                 PendingBatch(
-                    clips=np.concatenate([self._clips(t) for t in tracks]),  # (B * num_clips, M', T, V, C)
-                    track_ids=[t.track_id for t in tracks],
+                    clips=np.concatenate([self._clips(t) for t in part]),  # (B * num_clips, M', T, V, C)
+                    track_ids=[t.track_id for t in part],
                     # the window ends at the newest input stamp, so callers can match it to their messages
-                    windows=[(int(t.stamps[0]), int(t.last_stamp), len(t)) for t in tracks],
+                    windows=[(int(t.stamps[0]), int(t.last_stamp), len(t)) for t in part],
+                    tracks=list(part),
                 )
             )
-            for t in tracks:
-                t.frames_since_inference = 0
         return batches
 
     def round_size(self, grid_frames: int = 1) -> int:
@@ -210,13 +228,14 @@ class ActionRecognizer:
         self.inferences += 1
         self.windows_classified += len(batch.track_ids)
         results = []
-        for track_id, (start_ns, end_ns, frames), p in zip(
-            batch.track_ids, batch.windows, probs, strict=True
+        tracks = batch.tracks or [None] * len(batch.track_ids)
+        for track_id, track, (start_ns, end_ns, frames), p in zip(
+            batch.track_ids, tracks, batch.windows, probs, strict=True
         ):
             if not np.isfinite(p).all():  # never publish NaN: count it, keep the track's past state
                 self.non_finite_results += 1
                 continue
-            p = self._smooth(track_id, p)
+            p = self._smooth(track, p)
             best = int(np.argmax(p))
             # a model's own `unknown` class (trained on other actions) is published as unknown too
             known = p[best] >= self.config.score_threshold and self.labels[best] != UNKNOWN_LABEL
@@ -234,12 +253,14 @@ class ActionRecognizer:
             )
         return results
 
-    def _smooth(self, track_id: int, probs: np.ndarray) -> np.ndarray:
+    def _smooth(self, track: Track | None, probs: np.ndarray) -> np.ndarray:
+        """The moving average lives on the track: a restarted, expired or evicted id starts afresh."""
+        if track is None:
+            return probs
         alpha = self.config.smoothing
-        previous = self._smoothed.get(track_id)
-        if alpha > 0 and previous is not None:
-            probs = alpha * previous + (1 - alpha) * probs
-        self._smoothed[track_id] = probs
+        if alpha > 0 and track.smoothed is not None:
+            probs = alpha * track.smoothed + (1 - alpha) * probs
+        track.smoothed = probs
         return probs
 
     def _clips(self, track: Track) -> np.ndarray:

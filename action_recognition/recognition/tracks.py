@@ -83,6 +83,7 @@ class Track:
     frames_since_inference: int = 0  # grid frames added since the last inference
     total_frames: int = 0  # input frames of this track
     last_stamp: int = 0  # stamp of the newest input frame (not a grid stamp)
+    smoothed: np.ndarray | None = None  # the recognizer's moving average of this track's probabilities
 
     def __post_init__(self) -> None:
         self.stamps = deque(maxlen=self.window)

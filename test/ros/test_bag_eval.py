@@ -70,10 +70,9 @@ def expected_windows(bag: Path, model: Path) -> tuple[int, int]:
         for _, msgtype, _, raw in iter_messages(reader, ["/skeletons"]):
             msg = store.deserialize_cdr(raw, msgtype)
             stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
-            rec.add_frame(stamp, skeletons_to_frames(msg, False), (msg.image_width, msg.image_height))
-            if not msg.skeletons:
-                continue
-            for r in rec.step():
+            frames = skeletons_to_frames(msg, False)
+            # the node's default round policy (spread rounds), one round per message with people
+            for r in rec.feed(stamp, frames, (msg.image_width, msg.image_height), spread=p["spread_rounds"]):
                 if r.track_id in truth:
                     total += 1
                     correct += r.label == truth[r.track_id]
@@ -104,10 +103,6 @@ def test_eval_accuracy_equals_the_offline_recognizer(bags, model_path, tmp_path:
         "1.01",
         "--max-latency-ms",
         "5000",
-        # all due tracks in each round, as the offline step() below: spread rounds would label some
-        # tracks a frame later, depending on when the node's worker runs (not comparable exactly)
-        "--launch-arg",
-        "spread_rounds:=false",
     )
     assert res.returncode == 1, res.stdout + res.stderr  # the impossible accuracy gate fails the run
     assert "FAILED min_accuracy" in res.stderr and "max_latency_ms" not in res.stderr
@@ -131,6 +126,27 @@ def test_eval_accuracy_equals_the_offline_recognizer(bags, model_path, tmp_path:
     assert "top-1 per window" in md and "segment accuracy" in md and "p95" in md and "FAILED" in md
     assert (out / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sample_track_id(0, 0) in {r["track_id"] for r in acc["segments"]}
+
+
+@pytest.mark.parametrize("launcher", [False, True])
+def test_a_node_far_behind_its_input_still_labels_every_window_as_offline(
+    bags, model_path, tmp_path: Path, launcher: bool
+) -> None:
+    """Replayed 30x faster than recorded, the node (one inference thread) falls far behind: its
+    rounds wait, decided as the frames came, and run in order. Nothing is dropped or merged, and the
+    labels are exactly the frame-by-frame recognizer's. (Before: late rounds were merged, so the node
+    labelled fewer, later windows; and a depth-10 queue dropped messages under load.)"""
+    out = tmp_path / "behind"
+    res = run_eval(bags["gt"], out, *([] if launcher else ["--direct"]), "--action-model", str(model_path),
+                   "--rate", "30")
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    msgs, acc = report["messages"], report["accuracy"]
+    assert msgs["sent"] == msgs["received_by_pipeline"] == 4 * FRAMES and msgs["dropped"] == 0
+    (node,) = [v for k, v in report["diagnostics"].items() if k.startswith("action_node:")]
+    assert int(node["backlog_max_messages"]) > 10, node  # it really fell behind (beyond the live depth)
+    assert int(node["merged_windows_total"]) == 0
+    assert (acc["correct"], acc["windows_matched"]) == expected_windows(bags["gt"], model_path)
 
 
 def test_eval_ci_gate_through_the_launcher_passes(bags, model_path, tmp_path: Path) -> None:
