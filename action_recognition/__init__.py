@@ -14,3 +14,8 @@ __path__ = pkgutil.extend_path(__path__, __name__)
 _checkout = str(Path(__file__).resolve().parent)
 if _checkout not in __path__:
     __path__.append(_checkout)
+
+# Before anything heavy is imported: in a node process, a stop signal now ends it quietly (startup.py).
+from action_recognition.startup import quiet_until_started  # noqa: E402
+
+quiet_until_started()
