@@ -10,6 +10,7 @@ the whole person. Applied to a sample (M, T, V, 2) + scores (M, T, V); coordinat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from action_recognition.data.reproject import ViewConfig, random_view
 NOISE_KEY = "augment_noise"  # a training sample with this key set gets `estimator_noise` on every draw
 VIEW_KEY = "augment_views"  # share of draws seen from a random viewpoint (needs VIEWS_3D_KEY)
 VIEWS_3D_KEY = "keypoint_ntu3d"  # the sample's NTU RGB+D 3D joints (M, T, 25, 3)
+FLIP_KEY = "augment_flip"  # share of draws mirrored left-right (`mirror`)
 
 # COCO-17 left/right limb joints that pose estimators swap on side views (elbows, wrists, knees, ankles).
 COCO_SWAP_PAIRS: tuple[tuple[int, int], ...] = ((7, 8), (9, 10), (13, 14), (15, 16))
@@ -107,4 +109,35 @@ def new_view(sample: dict[str, Any], rng: np.random.Generator,
     kp, score, img_shape = random_view(sample[VIEWS_3D_KEY], rng, cfg or ViewConfig())
     out = dict(sample)
     out.update(keypoint=kp, keypoint_score=score, img_shape=img_shape, original_shape=img_shape)
+    return out
+
+
+def mirror_pairs(joint_names: Sequence[str]) -> list[tuple[int, int]]:
+    """(left, right) joint index pairs of a layout, found by name: 'left_knee' <-> 'right_knee'."""
+    index = {name: i for i, name in enumerate(joint_names)}
+    pairs = []
+    for name, i in index.items():
+        if "left" in name:
+            j = index.get(name.replace("left", "right"))
+            if j is not None:
+                pairs.append((i, j))
+    return pairs
+
+
+def mirror(sample: dict[str, Any], pairs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """A copy of a 2D sample seen in a mirror: x -> width - x, left and right joints swapped.
+
+    The same action done with the other hand or leg (real data sets often have right-handed waves and
+    right-legged kicks only). Missing joints (all-zero) stay missing."""
+    kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
+    width = float(sample.get("img_shape", (1080, 1920))[1])
+    missing = np.abs(kp).sum(-1) == 0
+    kp[..., 0] = np.where(missing, 0.0, width - kp[..., 0])
+    out = dict(sample)
+    order = np.arange(kp.shape[2])
+    for a, b in pairs:
+        order[a], order[b] = b, a
+    out["keypoint"] = kp[:, :, order]
+    if sample.get("keypoint_score") is not None:
+        out["keypoint_score"] = np.asarray(sample["keypoint_score"])[:, :, order]
     return out

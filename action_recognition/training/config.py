@@ -54,6 +54,7 @@ class ExtraDataConfig:
     # the recorded one. Only for a COCO-17 model.
     file3d: str | None = None
     views: float = 0.0
+    flip: float = 0.0  # share of draws mirrored left-right (the same action with the other hand or leg)
 
 
 @dataclass
@@ -257,6 +258,8 @@ def _validate(cfg: TrainConfig, source: str) -> None:
             raise bad(f"data.extra[{i}].repeat", "and other_repeat must be >= 0")
         if not 0.0 <= extra.views <= 1.0:
             raise bad(f"data.extra[{i}].views", f"is {extra.views}: use a share of draws in [0, 1], e.g. 0.5")
+        if not 0.0 <= extra.flip <= 1.0:
+            raise bad(f"data.extra[{i}].flip", f"is {extra.flip}: use a share of draws in [0, 1], e.g. 0.5")
         if extra.views > 0 and not extra.file3d:
             raise bad(f"data.extra[{i}].views", f"needs data.extra[{i}].file3d: the same sequences as NTU "
                       "RGB+D 3D joints to see from new viewpoints (or set views: 0)")

@@ -18,7 +18,7 @@ from action_recognition.data.format import (
 )
 from action_recognition.data.info import guess_layout
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
+from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
 
 
@@ -78,7 +78,7 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
         label = index[name] if in_set else other
         if label is None:
             continue
-        copy = {**sample, "label": int(label), NOISE_KEY: bool(extra.noise)}
+        copy = {**sample, "label": int(label), NOISE_KEY: bool(extra.noise), FLIP_KEY: float(extra.flip)}
         if views3d:
             kp3d = views3d.get(sample["frame_dir"])
             if kp3d is None or kp3d.shape[:2] != sample["keypoint"].shape[:2]:

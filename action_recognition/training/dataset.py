@@ -17,7 +17,15 @@ from torch.utils.data import Dataset
 
 from action_recognition.features import sample_to_clips
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, estimator_noise, new_view
+from action_recognition.training.augment import (
+    FLIP_KEY,
+    NOISE_KEY,
+    VIEW_KEY,
+    estimator_noise,
+    mirror,
+    mirror_pairs,
+    new_view,
+)
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -60,6 +68,7 @@ class SkeletonClipDataset(Dataset):
         self.epoch = 0
         self.spec = dataclasses.replace(spec, num_clips=1 if train else int(num_clips))
         self.layout = spec.skeleton()
+        self.mirror_pairs = mirror_pairs(self.layout.joint_names)
         self.labels = np.array([int(s["label"]) for s in self.samples], dtype=np.int64)
 
     def set_epoch(self, epoch: int) -> None:
@@ -74,6 +83,8 @@ class SkeletonClipDataset(Dataset):
             rng = np.random.RandomState(sample_seed(self.seed, self.epoch, index))
             if sample.get(VIEW_KEY) and rng.rand() < sample[VIEW_KEY]:  # the same motion, another camera
                 sample = new_view(sample, np.random.default_rng(rng.randint(2**31)))
+            if sample.get(FLIP_KEY) and rng.rand() < sample[FLIP_KEY]:  # the other hand / leg
+                sample = mirror(sample, self.mirror_pairs)
             if sample.get(NOISE_KEY):  # clean real skeletons: add what a pose estimator would
                 sample = estimator_noise(sample, np.random.default_rng(rng.randint(2**31)))
             if self.p_interval != (1.0, 1.0):

@@ -19,12 +19,15 @@ from action_recognition.data.reproject import (
     view_coco,
 )
 from action_recognition.model import ModelSpec
-from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
+from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY, mirror, mirror_pairs
 from action_recognition.training.config import ConfigError, ExtraDataConfig, config_from_dict
 from action_recognition.training.data_setup import extra_samples
 from action_recognition.training.dataset import SkeletonClipDataset
 from action_recognition.training.real_eval import LabelledSet, seen_from
 
+COCO_NAMES = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+              "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
+              "right_knee", "left_ankle", "right_ankle")
 REAL_DEV = Path(__file__).resolve().parents[3] / "shared" / "real_dev"
 
 # A person 1.75 m tall facing the camera, 3 m away (x towards the camera's left, y up, metres).
@@ -40,11 +43,12 @@ STANDING = {
 
 
 def standing(frames: int = 20, z: float = 3.0) -> np.ndarray:
-    """(1, T, 25, 3) NTU joints; the arms swing a little so frames differ."""
+    """(1, T, 25, 3) NTU joints; the left arm swings a little so frames differ and sides are unalike."""
     base = np.array([STANDING[j] for j in range(25)], dtype=np.float64)
     base[:, 2] += z
     kp = np.repeat(base[None, None], frames, axis=1)
-    kp[0, :, [6, 10], 2] -= 0.2 * np.sin(np.arange(frames) / 3.0)[None, :]
+    kp[0, :, 6, 2] -= 0.2 * np.sin(np.arange(frames) / 3.0)
+    kp[0, :, 6, 1] += 0.15
     return kp.astype(np.float32)
 
 
@@ -193,3 +197,43 @@ def test_eval_sees_3d_sets_from_a_fixed_viewpoint() -> None:
     flat = LabelledSet("x", [{"keypoint": np.zeros((1, 10, 17, 2))}], np.array([0]), ["a"], 30.0)
     with pytest.raises(ValueError, match="ntu3d"):
         seen_from(flat, 30.0)
+
+
+def test_mirror_pairs_come_from_the_layout_names() -> None:
+    from action_recognition.skeleton import get_layout
+
+    pairs = mirror_pairs(get_layout("coco").joint_names)
+    assert sorted(pairs) == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)]
+    assert mirror_pairs(["head", "neck"]) == []
+
+
+def test_mirror_swaps_sides_and_keeps_missing_joints_missing() -> None:
+    uv, score = view_coco(standing(4), 0.0, 0.0, 3.0, 640, 480, 525.0)
+    uv[0, 2, 9] = 0.0
+    score[0, 2, 9] = 0.0
+    score[0, :, 10] = 0.5  # tell the right wrist's scores apart
+    sample = {"keypoint": uv, "keypoint_score": score, "img_shape": (480, 640)}
+    out = mirror(sample, mirror_pairs(COCO_NAMES))
+    # the person's left shoulder, on the image's right before, is now the right shoulder's mirror image
+    np.testing.assert_allclose(out["keypoint"][0, 0, 6, 0], 640 - uv[0, 0, 5, 0])
+    np.testing.assert_allclose(out["keypoint"][0, 0, 0], [640 - uv[0, 0, 0, 0], uv[0, 0, 0, 1]])
+    assert (out["keypoint"][0, 2, 10] == 0).all() and out["keypoint_score"][0, 2, 10] == 0
+    assert (out["keypoint_score"][0, :, 9] == 0.5).all()
+    np.testing.assert_allclose(mirror(out, mirror_pairs(COCO_NAMES))["keypoint"], uv, atol=1e-4)
+    assert sample["keypoint"] is uv  # the input is not changed
+
+
+def test_extra_flip_setting_reaches_training_draws(tmp_path: Path) -> None:
+    p2, _ = _twin_files(tmp_path)
+    spec = ModelSpec(layout="coco", num_classes=2, clip_len=16, num_person=1)
+    classes = ["walking", "unknown"]
+    flipped = SkeletonClipDataset(
+        extra_samples(ExtraDataConfig(file=str(p2), flip=1.0, noise=False), classes, "unknown", "x"),
+        spec, train=True, seed=0)
+    plain = SkeletonClipDataset(
+        extra_samples(ExtraDataConfig(file=str(p2), noise=False), classes, "unknown", "x"), spec,
+        train=True, seed=0)
+    a, b = flipped[0][0].numpy(), plain[0][0].numpy()
+    assert a.shape == b.shape and not np.allclose(a, b)
+    with pytest.raises(ConfigError, match=r"data.extra\[0\].flip"):
+        config_from_dict({"data": {"file": "x.pkl", "extra": [{"file": "a.pkl", "flip": 2}]}}, "t.yaml")
