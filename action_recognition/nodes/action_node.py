@@ -358,11 +358,8 @@ class ActionNode(ManagedNode):
         if behind <= self.p["qos_depth"]:
             return [self._pending.popleft()[1]]
         # Too far behind to catch up: label each track of the late rounds once, on its newest window.
-        late = [b for _, b in self._pending]
+        batches, merged = self.recognizer.merge([b for _, b in self._pending])
         self._pending.clear()
-        tracks = list({id(t): t for b in late for t in b.tracks}.values())
-        live = [t for t in tracks if self.recognizer.tracks.tracks.get(t.track_id) is t]
-        merged = sum(len(b.track_ids) for b in late) - len(live)
         self._stats.merged_windows += merged
         self.get_logger().warning(
             f"inference fell {behind} messages behind its input (more than qos_depth "
@@ -370,7 +367,7 @@ class ActionNode(ManagedNode):
             f"({self._stats.merged_windows} so far)",
             throttle_duration_sec=5.0,
         )
-        return self.recognizer.cut(live)
+        return batches
 
     def stop(self) -> None:
         # Bounded: a forward pass still running finishes in a daemon thread and is never published.

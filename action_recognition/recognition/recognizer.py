@@ -214,6 +214,14 @@ class ActionRecognizer:
             )
         return batches
 
+    def merge(self, late: list[PendingBatch]) -> tuple[list[PendingBatch], int]:
+        """Batches that label each track of these late batches once, on its newest window, and how
+        many of their windows that leaves unlabelled (tracks gone since count in full). For a caller
+        too far behind to run every late round (bounded latency instead of every window)."""
+        tracks = list({id(t): t for b in late for t in b.tracks}.values())  # each track once, in order
+        live = [t for t in tracks if self.tracks.tracks.get(t.track_id) is t]
+        return self.cut(live), sum(len(b.track_ids) for b in late) - len(live)
+
     def round_size(self, grid_frames: int = 1) -> int:
         """Tracks per round that keep every labelled track on its stride when a round comes every
         `grid_frames` frames of the model's rate: ceil(labelled * grid_frames / stride)."""

@@ -94,3 +94,24 @@ def test_smoothing_starts_afresh_for_a_returning_id(backend) -> None:
                 np.testing.assert_array_equal(r.probabilities, first_of_new_track_1.probabilities)
                 return
     raise AssertionError("the returning track was never labelled")
+
+
+def test_merging_late_rounds_labels_each_live_track_once_on_its_newest_window(backend) -> None:
+    """What a node too far behind does: the late rounds become one label per track still there, on
+    the window it has now; the windows that skips, and those of tracks gone meanwhile, are counted."""
+    rec = recognizer(backend)
+    queue = []
+    for stamp, people in frames()[:70]:  # track 1 left at frame 30 and expired; tracks 0, 2, 3 go on
+        if rec.add_frame(stamp, people, (640, 480)).accepted:
+            queue += rec.prepare(spread=True)
+    late_windows = sum(len(b.track_ids) for b in queue)
+    assert {1, 3} <= {t for b in queue for t in b.track_ids}
+    batches, merged = rec.merge(queue)
+    ids = [t for b in batches for t in b.track_ids]
+    assert sorted(ids) == [0, 2, 3]  # each live track once; track 1 is gone
+    assert merged == late_windows - 3
+    newest = {t.track_id: t.last_stamp for t in rec.tracks.tracks.values()}
+    ends = {tid: end for b in batches for tid, (_, end, _) in zip(b.track_ids, b.windows, strict=True)}
+    assert ends == {tid: newest[tid] for tid in ids}
+    results = [r for b in batches for r in rec.finish(b, rec.backend.predict(b.clips))]
+    assert [r.track_id for r in results] == ids

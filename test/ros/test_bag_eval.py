@@ -149,6 +149,23 @@ def test_a_node_far_behind_its_input_still_labels_every_window_as_offline(
     assert (acc["correct"], acc["windows_matched"]) == expected_windows(bags["gt"], model_path)
 
 
+def test_a_node_behind_by_more_than_its_queue_merges_rounds_and_says_so(bags, model_path, tmp_path) -> None:
+    """The live bound: with qos_depth 3 the same overload makes the node merge its late rounds into one
+    label per track on the newest window (bounded latency), counted and logged, never silently."""
+    out = tmp_path / "merged"
+    res = run_eval(bags["gt"], out, "--direct", "--action-model", str(model_path), "--rate", "30",
+                   "--launch-arg", "qos_depth:=3")
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads((out / "report.json").read_text())
+    (node,) = [v for k, v in report["diagnostics"].items() if k.startswith("action_node:")]
+    merged = int(node["merged_windows_total"])
+    assert merged > 0, node
+    assert int(node["windows_classified_total"]) == report["messages"]["windows_received"]
+    log = (out / "pipeline.log").read_text()
+    assert "late windows merged into the newest ones" in log
+    assert f"{merged} windows merged (inference fell behind)" in log  # the summary line
+
+
 def test_eval_ci_gate_through_the_launcher_passes(bags, model_path, tmp_path: Path) -> None:
     # The CI step: default launch path (`action-recognition launch action` when present), thresholds.
     out = tmp_path / "ci"
