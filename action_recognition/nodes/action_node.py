@@ -251,7 +251,7 @@ class ActionNode(ManagedNode):
             stats = self.recognizer.add_frame(stamp, frames, self._image_size)
             if stats.accepted:
                 self._received_at[stamp] = received
-                while len(self._received_at) > 256:
+                while len(self._received_at) > 256 + self.p["qos_depth"]:  # deferred rounds still find theirs
                     self._received_at.popitem(last=False)
                 for sk in msg.skeletons:  # Action.bbox: where the person is now
                     box = [float(c) for c in sk.bbox]
