@@ -25,14 +25,15 @@ def sequences() -> list[dict]:
     return held_out_people(model.labels, len(model.labels), seed=99)
 
 
-def test_default_model_labels_streamed_people(sequences, tmp_path) -> None:
-    model = load_action_model(None)
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_default_model_labels_streamed_people(sequences, tmp_path, precision) -> None:
+    model = load_action_model(None, precision=precision)  # int8: the node's precision:=int8 export
     longest = max(s["total_frames"] for s in sequences)
     # Frames go out in bursts much faster than a camera's: a deep input queue keeps every one.
     # Frames go at 30 fps stamps (the model's rate): the node's resampling keeps them as they are.
     # Reliable from the start (auto starts best effort until it sees the publisher): no burst frame lost.
     params = [f"window_s:={longest / 30}", f"min_window_s:={1 / 30}", "stride_s:=0.0", "qos_depth:=1000",
-              "qos_reliability:=reliable"]
+              "qos_reliability:=reliable", f"precision:={precision}"]
     ns = f"/default_model_{os.getpid()}"
     proc = start_node(ns, *params, cwd=tmp_path)
     client = Client(ns)
