@@ -398,6 +398,8 @@ def _report(
             "actions_received": len(arrays),
             "actions_without_source_stamp": unmatched_stamps,
             "windows_received": sum(len(a.actions) for _, a in arrays),
+            # due windows the action node left unlabelled: it fell more than qos_depth messages behind
+            "windows_merged": _node_count(diag, "action_node", "merged_windows_total"),
         },
         "processing_rate": {
             "input_hz": (received / span) if received is not None and span == span else None,

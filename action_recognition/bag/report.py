@@ -96,7 +96,9 @@ def markdown(report: dict[str, Any]) -> str:
         "| | count |",
         "|---|---|",
     ]
-    for key in ("sent", "received_by_pipeline", "dropped", "actions_received", "windows_received"):
+    keys = ("sent", "received_by_pipeline", "dropped", "actions_received", "windows_received",
+            "windows_merged")
+    for key in keys:
         lines.append(f"| {key.replace('_', ' ')} | {_fmt(msgs.get(key))} |")
     rate = report["processing_rate"]
     lines += [

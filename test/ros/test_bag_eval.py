@@ -145,7 +145,7 @@ def test_a_node_far_behind_its_input_still_labels_every_window_as_offline(
     assert msgs["sent"] == msgs["received_by_pipeline"] == 4 * FRAMES and msgs["dropped"] == 0
     (node,) = [v for k, v in report["diagnostics"].items() if k.startswith("action_node:")]
     assert int(node["backlog_max_messages"]) > 10, node  # it really fell behind (beyond the live depth)
-    assert int(node["merged_windows_total"]) == 0
+    assert int(node["merged_windows_total"]) == msgs["windows_merged"] == 0
     assert (acc["correct"], acc["windows_matched"]) == expected_windows(bags["gt"], model_path)
 
 
@@ -159,7 +159,8 @@ def test_a_node_behind_by_more_than_its_queue_merges_rounds_and_says_so(bags, mo
     report = json.loads((out / "report.json").read_text())
     (node,) = [v for k, v in report["diagnostics"].items() if k.startswith("action_node:")]
     merged = int(node["merged_windows_total"])
-    assert merged > 0, node
+    assert merged > 0 and report["messages"]["windows_merged"] == merged, node
+    assert "| windows merged |" in (out / "report.md").read_text()
     assert int(node["windows_classified_total"]) == report["messages"]["windows_received"]
     log = (out / "pipeline.log").read_text()
     assert "late windows merged into the newest ones" in log
