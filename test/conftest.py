@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import tempfile
 
 import pytest
@@ -14,6 +15,13 @@ os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(1, 100)))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+# A suite started as a background job of a script (`./test.sh &`, nohup, some CI runners) inherits
+# SIGINT and SIGQUIT ignored, and so would every process it starts: `ros2 launch` then ignores the
+# Ctrl-C (SIGINT) the tests send as a user would, and hangs until killed. Give this process a handler:
+# its children start with the default disposition, as from a terminal.
+for _sig in (signal.SIGINT, signal.SIGQUIT):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, signal.default_int_handler if _sig == signal.SIGINT else signal.SIG_DFL)
 # Derived files (ONNX exports of checkpoints) go to a per-run folder, not the user's cache.
 os.environ.setdefault("ACTION_RECOGNITION_CACHE_DIR", tempfile.mkdtemp(prefix="ar_test_cache_"))
 

@@ -57,6 +57,7 @@ class Run:
         self.proc = start_node(self.ns, *params, cwd=tmp_path)
         self.client = Client(self.ns)
         self.diag: list = []  # this node's DiagnosticStatus messages, in order
+        self.diag_stamps: list[int] = []  # the header stamp (ns) of the report each one came in
         self.client.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 100)
         c = self.client
         assert c.spin_until(lambda: bool(c.label_maps), 90), "node did not come up"
@@ -66,7 +67,9 @@ class Run:
         self.sent = 0
 
     def _on_diag(self, msg: DiagnosticArray) -> None:
-        self.diag += [s for s in msg.status if s.hardware_id == f"{self.ns}/action_node"]
+        mine = [s for s in msg.status if s.hardware_id == f"{self.ns}/action_node"]
+        self.diag += mine
+        self.diag_stamps += [msg.header.stamp.sec * SEC + msg.header.stamp.nanosec] * len(mine)
 
     def send(self, stamp: int, people: list[PersonFrame], bbox: list[float] | None = None, **kw) -> None:
         msg = frames_to_msg(stamp, people, **kw)
@@ -95,10 +98,12 @@ class Run:
 
         Only a report published after the labels were received also counts the windows behind them.
         """
-        first = len(self.diag)
+        # By publication time, not arrival: a report made just before the last round ran can arrive
+        # after this call began (a busy machine delays it), with that round's window not yet counted.
+        start = time.time_ns()
 
         def counted() -> bool:
-            fresh = self.diag[first:]
+            fresh = [d for d, t in zip(self.diag, self.diag_stamps, strict=True) if t >= start]
             return bool(fresh) and self._kv(fresh[-1]).get("received_total") == str(self.sent)
 
         assert self.client.spin_until(counted, timeout), self.diag[-1:] or "no diagnostics"

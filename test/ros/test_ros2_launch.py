@@ -305,7 +305,10 @@ def test_pose_and_action_launch_files_start_and_stop_cleanly(tmp_path) -> None:
             pose.output()[-2000:] + action.output()[-2000:])
     finally:
         client.close()
-        pose_out, action_out = pose.stop(), action.stop()
+        try:
+            pose_out = pose.stop()
+        finally:  # a failed stop of one launch must not leave the other running
+            action_out = action.stop()
     assert_clean_stop(pose_out, ["pose_node"], pose.proc.returncode)
     assert_clean_stop(action_out, ["action_node"], action.proc.returncode)
 
