@@ -55,6 +55,21 @@ def ros2(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([str(ROS2), *args], env=ros2_env(), capture_output=True, text=True, timeout=timeout)
 
 
+def param_get(node: str, name: str, wait: float = 30) -> subprocess.CompletedProcess:
+    """`ros2 param get`, once the CLI's own graph has the node.
+
+    `ros2 node list` can list a node a moment before `param get` finds it: on a busy machine the
+    daemon may not answer in time and the CLI falls back to a fresh graph of its own, which has not
+    discovered anything yet ("Node not found"). Only that answer waits; any other is returned as is.
+    """
+    end = time.monotonic() + wait
+    while True:
+        got = ros2("param", "get", node, name)
+        if got.stderr.strip() != "Node not found" or time.monotonic() > end:
+            return got
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def stop_ros2_daemon():
     yield
@@ -169,9 +184,9 @@ def test_node_list_and_param_get(pipeline) -> None:
         if wanted <= set(nodes.stdout.split()) or time.monotonic() > end:
             break
     assert {f"{ns}/pose_node", f"{ns}/action_node"} <= set(nodes.stdout.split()), nodes.stdout
-    got = ros2("param", "get", f"{ns}/pose_node", "imgsz")  # the launch argument reached the node
+    got = param_get(f"{ns}/pose_node", "imgsz")  # the launch argument reached the node
     assert got.returncode == 0 and got.stdout.strip() == "Integer value is: 320", got.stdout + got.stderr
-    got = ros2("param", "get", f"{ns}/action_node", "qos_reliability")
+    got = param_get(f"{ns}/action_node", "qos_reliability")
     assert got.stdout.strip() == "String value is: auto", got.stdout + got.stderr
 
 
