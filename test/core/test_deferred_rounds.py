@@ -12,25 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from recognizer_testdata import SEC, SPEC, random_backend
+from recognizer_testdata import person as jittering_person
 
-from action_recognition.model import ModelSpec, TorchBackend, build_model
 from action_recognition.recognition import ActionRecognizer, PersonFrame, RecognizerConfig
 
 torch.set_num_threads(1)
-SPEC = ModelSpec(layout="coco", num_classes=3, class_names=["a", "b", "c"], clip_len=8, num_person=1)
-SEC = 1_000_000_000
 
 
 @pytest.fixture(scope="module")
-def backend() -> TorchBackend:
-    torch.manual_seed(0)
-    return TorchBackend(build_model(SPEC), SPEC)
+def backend():
+    return random_backend()
 
 
-def person(tid: int, frame: int) -> PersonFrame:
-    rng = np.random.default_rng(tid * 1000 + frame)
-    return PersonFrame(tid, (100 + 10 * tid + rng.normal(0, 8, (17, 2))).astype(np.float32),
-                       rng.uniform(0.5, 1.0, 17).astype(np.float32))
+def person(tid: int, frame: int):
+    return jittering_person(tid, frame, jitter=8)
 
 
 def frames() -> list[tuple[int, list[PersonFrame]]]:

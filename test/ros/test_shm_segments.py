@@ -167,14 +167,20 @@ def test_sigkilled_launcher_leaves_no_node_segments(tmp_path: Path) -> None:
     assert present(owned) == set(), f"left {sorted(present(owned))}"
 
 
-def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -> None:
-    killed = NodeProcess("action_node", tmp_path)
+def sigkilled_segments(node: str, tmp_path: Path) -> set[str]:
+    """The segments of a node SIGKILLed once they are older than the cleaner's minimum age."""
+    killed = NodeProcess(node, tmp_path)
     try:
         owned = killed.wait_ready()
         _wait_older_than_min_age(owned)
         killed.finish(signal.SIGKILL)
     finally:
         killed.kill()
+    return owned
+
+
+def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -> None:
+    owned = sigkilled_segments("action_node", tmp_path)
     assert present(owned) == owned  # SIGKILL: nothing could clean up
     assert not any(dds_shm.is_in_use(n) for n in owned)  # and the owner's lock is gone with it
     restarted = NodeProcess("action_node", tmp_path)
@@ -188,13 +194,7 @@ def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -
 
 
 def test_doctor_reports_and_cleans_a_killed_node_segments(tmp_path: Path) -> None:
-    killed = NodeProcess("video_source_node", tmp_path)
-    try:
-        owned = killed.wait_ready()
-        _wait_older_than_min_age(owned)
-        killed.finish(signal.SIGKILL)
-    finally:
-        killed.kill()
+    owned = sigkilled_segments("video_source_node", tmp_path)
     doctor = [str(Path(sys.prefix) / "bin" / "action-recognition"), "doctor"]
     report = subprocess.run(doctor, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     line = next(s for s in report.stdout.splitlines() if "shared memory:" in s)
