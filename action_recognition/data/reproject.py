@@ -42,7 +42,7 @@ class ViewConfig:
     yaw: float = 90.0  # turn of the person about the vertical axis, uniform in +-yaw ...
     back_prob: float = 0.15  # ... or, this often, seen from behind (yaw + 180)
     pitch: tuple[float, float] = (-10.0, 30.0)  # camera elevation: + looks down on the person
-    distance: tuple[float, float] = (2.2, 7.0)  # camera to the person's centre
+    distance: tuple[float, float] = (2.2, 7.0)  # camera to the person at their nearest
     hfov: tuple[float, float] = (55.0, 90.0)  # horizontal field of view
 
 
@@ -92,19 +92,43 @@ def project(kp: np.ndarray, valid: np.ndarray, width: int, height: int, focal: f
     return np.where(ok[..., None], uv, 0.0), ok
 
 
+def _fitted_distance(body: np.ndarray, valid: np.ndarray, distance: float, width: int, height: int,
+                     focal: float) -> float:
+    """Camera distance for a sequence that moves (walking several metres): the body's nearest approach is
+    `distance` away, then the camera backs off until the whole path is in front of it and inside the image
+    (a fixed camera filming the whole action), so no joint passes behind the camera or out of frame."""
+    counts = valid.sum((0, 2))  # (T,) valid joints per frame, all bodies together
+    z_sum = np.where(valid, body[..., 2], 0.0).sum((0, 2))
+    seen = counts > 0
+    depth = distance - (z_sum[seen] / counts[seen]).min()
+    for _ in range(60):
+        uv, ok = project(body + np.array([0.0, 0.0, depth]), valid, width, height, focal)
+        if ok.sum() == valid.sum():
+            span = uv[ok].max(0) - uv[ok].min(0)
+            if span[0] <= 0.95 * width and span[1] <= 0.95 * height:
+                break
+        depth *= 1.1
+    return float(depth)
+
+
 def view_coco(kp3d: np.ndarray, yaw: float, pitch: float, distance: float, width: int, height: int,
-              focal: float, shift: tuple[float, float] = (0.5, 0.5)) -> tuple[np.ndarray, np.ndarray]:
+              focal: float, shift: tuple[float, float] = (0.5, 0.5), fit: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
     """(M, T, 25, 3) NTU joints seen from one viewpoint -> COCO (M, T, 17, 2) pixels and (M, T, 17) scores.
 
     The person (all bodies of the sample together) turns by `yaw` about their own vertical axis, the camera
-    tilts by `pitch` and stands `distance` metres from their centre; `shift` in [0, 1]^2 places the
+    tilts by `pitch` and stands `distance` metres from their centre (with `fit`: from their nearest
+    approach, and further back if the whole path would not fit the image); `shift` in [0, 1]^2 places the
     sequence's bounding box in the free room of the image (0.5, 0.5: centred).
     """
     coco, valid = ntu_to_coco_3d(np.asarray(kp3d, dtype=np.float64))
     if not valid.any():
         return np.zeros((*coco.shape[:-1], 2), np.float32), np.zeros(coco.shape[:-1], np.float32)
     centre = coco[valid].mean(0)
-    body = (coco - centre) @ _rotation(yaw, pitch).T + np.array([0.0, 0.0, distance])
+    body = (coco - centre) @ _rotation(yaw, pitch).T
+    if fit:
+        distance = _fitted_distance(body, valid, distance, width, height, focal)
+    body = body + np.array([0.0, 0.0, distance])
     uv, ok = project(body, valid, width, height, focal)
     if ok.any():  # move the whole sequence so its box sits at `shift` of the room left in the image
         lo, hi = uv[ok].min(0), uv[ok].max(0)
@@ -128,5 +152,5 @@ def random_view(kp3d: np.ndarray, rng: np.random.Generator, cfg: ViewConfig = Vi
     near = 1.9 * focal / (0.9 * min(width, height) * 1.0)
     distance = max(rng.uniform(*cfg.distance), near)
     uv, score = view_coco(kp3d, yaw, pitch, distance, width, height, focal,
-                          shift=(rng.uniform(0.2, 0.8), rng.uniform(0.3, 0.7)))
+                          shift=(rng.uniform(0.2, 0.8), rng.uniform(0.3, 0.7)), fit=True)
     return uv, score, (height, width)

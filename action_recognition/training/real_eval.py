@@ -80,7 +80,8 @@ def load_labelled(path: str | Path, model_classes: Sequence[str], split: str | N
     return LabelledSet(path.stem, list(samples), labels, names, fps)
 
 
-# The fixed camera of `seen_from`: full HD, 70 degrees wide, the person 4 m away and centred.
+# The fixed camera of `seen_from`: full HD, 70 degrees wide, the person 4 m away at their nearest (further
+# back when a walk would leave the frame) and centred.
 VIEW_CAMERA = {"width": 1920, "height": 1080, "focal": 1920 / 2 / np.tan(np.radians(35.0)), "distance": 4.0}
 
 
@@ -93,7 +94,7 @@ def seen_from(data: LabelledSet, yaw: float, pitch: float = 0.0) -> LabelledSet:
             raise ValueError(f"{data.name}: --view-yaw needs NTU RGB+D 3D joints (M, T, 25, 3), "
                              f"got {kp.shape}; pass the *_ntu3d.pkl file")
         uv, score = view_coco(kp, yaw, pitch, VIEW_CAMERA["distance"], VIEW_CAMERA["width"],
-                              VIEW_CAMERA["height"], VIEW_CAMERA["focal"])
+                              VIEW_CAMERA["height"], VIEW_CAMERA["focal"], fit=True)
         shape = (VIEW_CAMERA["height"], VIEW_CAMERA["width"])
         out.append({**sample, "keypoint": uv, "keypoint_score": score, "img_shape": shape,
                     "original_shape": shape})

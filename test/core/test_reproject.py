@@ -109,6 +109,24 @@ def test_random_views_fit_the_image_and_follow_the_seed() -> None:
     assert not np.allclose(a, random_view(kp, np.random.default_rng(2))[0])
 
 
+def test_random_views_keep_a_person_walking_metres_in_front_of_the_camera_and_in_frame() -> None:
+    # Mocap walks cover 7-10 m. Placed by their centre, a walk towards the camera went through it and a walk
+    # across left the frame (half the joints out of the image, the person up to 15 image heights tall).
+    frames = 60
+    for direction in ((0.0, 1.0), (1.0, 0.0), (0.7, 0.7)):
+        kp = standing(frames)
+        path = np.linspace(-4.0, 4.0, frames)
+        kp[0, :, :, 0] += (direction[0] * path)[:, None]
+        kp[0, :, :, 2] += (direction[1] * path)[:, None]
+        for seed in range(15):
+            uv, score, (h, w) = random_view(kp, np.random.default_rng(seed))
+            assert (score > 0).all()
+            assert (uv[..., 0] >= 0).all() and (uv[..., 0] <= w).all()
+            assert (uv[..., 1] >= 0).all() and (uv[..., 1] <= h).all()
+            tall = uv[0, :, 15:17, 1].max(-1) - uv[0, :, 0, 1]
+            assert tall.max() <= 0.95 * h and tall.min() > 0.03 * h
+
+
 @pytest.mark.skipif(not REAL_DEV.exists(), reason="../shared/real_dev is not on this machine")
 def test_the_recorded_view_reproduces_the_real_dev_2d_files() -> None:
     for name, (w, h, f) in (("utd_mhad", (640, 480, 525.0)), ("bandai_mocap", (1280, 720, 1000.0))):
@@ -194,6 +212,11 @@ def test_eval_sees_3d_sets_from_a_fixed_viewpoint() -> None:
     assert s["keypoint"].shape == (1, 10, 17, 2) and s["img_shape"] == (1080, 1920)
     assert abs(s["keypoint"][0, 0, 5, 0] - s["keypoint"][0, 0, 6, 0]) > abs(
         side.samples[0]["keypoint"][0, 0, 5, 0] - side.samples[0]["keypoint"][0, 0, 6, 0])
+    walk = standing(40)
+    walk[0, :, :, 2] += np.linspace(4.0, -4.0, 40)[:, None]  # 8 m straight at the camera
+    seen = seen_from(LabelledSet("w", [{"keypoint": walk}], np.array([0]), ["walk"], 30.0), 0.0).samples[0]
+    assert (seen["keypoint_score"] > 0).all()
+    assert (seen["keypoint"] >= 0).all() and (seen["keypoint"] <= np.array([1920, 1080])).all()
     flat = LabelledSet("x", [{"keypoint": np.zeros((1, 10, 17, 2))}], np.array([0]), ["a"], 30.0)
     with pytest.raises(ValueError, match="ntu3d"):
         seen_from(flat, 30.0)
