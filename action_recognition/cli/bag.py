@@ -82,6 +82,7 @@ def _play(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
+    from action_recognition import dds_shm
     from action_recognition.bag.player import Player, PlayOptions, parse_remaps
 
     try:
@@ -100,6 +101,8 @@ def _play(args: argparse.Namespace) -> int:
     # Our own SIGINT/SIGTERM handling: either signal ends the replay at the next message, the player
     # waits for delivery and we print the summary. rclpy's handler would shut the context down under
     # the publisher instead, and Python's default SIGTERM ends the process silently (exit 143).
+    # Like a node's start: segments of killed processes (/dev/shm) would otherwise pile up.
+    dds_shm.clean_quietly(lambda line: print(line, file=sys.stderr))
     rclpy.init(args=[], signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node("bag_player")
     player = Player(node, args.bag, opts)

@@ -48,9 +48,12 @@ def run(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import ExternalShutdownException
 
+    from action_recognition import dds_shm
     from action_recognition.msg import ActionArray
     from action_recognition.nodes.message_dict import message_to_dict
 
+    # Like a node's start: segments of killed processes (/dev/shm) would otherwise pile up.
+    dds_shm.clean_quietly(lambda line: print(line, file=sys.stderr))
     rclpy.init(args=[])
     node = rclpy.create_node("action_echo")
     state = {"count": 0, "last": time.monotonic(), "was_empty": False}

@@ -193,6 +193,37 @@ def test_sigkilled_node_segments_are_removed_by_the_next_start(tmp_path: Path) -
     assert "stale Fast DDS shared-memory segments" in out, out
 
 
+def _one_message_bag(path: Path) -> Path:
+    from action_recognition.bag.io import BagWriter
+    from action_recognition.bag.make import DEFAULT_START_NS
+
+    with BagWriter(path) as bag:
+        t = bag.store.types
+        bag.add_topic("/shm_probe_skeletons", "action_recognition/msg/SkeletonArray")
+        stamp = t["builtin_interfaces/msg/Time"](sec=DEFAULT_START_NS // 10**9, nanosec=0)
+        msg = t["action_recognition/msg/SkeletonArray"](
+            header=t["std_msgs/msg/Header"](stamp=stamp, frame_id="f"), image_width=640, image_height=480,
+            layout="coco", skeletons=[])
+        bag.write("/shm_probe_skeletons", DEFAULT_START_NS, msg)
+    return path
+
+
+@pytest.mark.parametrize("tool", ["echo", "bag play"])
+def test_sigkilled_node_segments_are_removed_by_the_next_cli_tool(tool: str, tmp_path: Path) -> None:
+    """`echo` and `bag play` start DDS participants of their own, as nodes do, and clean up after
+    killed processes the same way (before, only nodes, the launcher and doctor did)."""
+    owned = sigkilled_segments("action_node", tmp_path)
+    assert present(owned) == owned
+    args = (["echo", "--topic", _ns("echo") + "/actions", "--timeout", "0.5"] if tool == "echo"
+            else ["bag", "play", str(_one_message_bag(tmp_path / "bag"))])
+    env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=PROFILE)
+    run = subprocess.run([str(Path(sys.prefix) / "bin" / "action-recognition"), *args], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, env=env)
+    assert run.returncode == (1 if tool == "echo" else 0), run.stdout + run.stderr  # echo: its timeout
+    assert present(owned) == set(), run.stdout + run.stderr
+    assert "stale Fast DDS shared-memory segments" in run.stderr, run.stderr
+
+
 def test_doctor_reports_and_cleans_a_killed_node_segments(tmp_path: Path) -> None:
     owned = sigkilled_segments("video_source_node", tmp_path)
     doctor = [str(Path(sys.prefix) / "bin" / "action-recognition"), "doctor"]
