@@ -394,6 +394,10 @@ class ActionNode(ManagedNode):
             self._stats.latency_ms.append((time.monotonic() - received) * 1e3)
 
     def _publish_diagnostics(self) -> None:
+        # Stamped before the counters are read: a reader waiting for "a report made after X" must get
+        # counters read after X (stamped after, a report read before a window was classified could
+        # carry a later stamp than that window's label).
+        stamp = self.get_clock().now().to_msg()
         s = self._stats
         latency, infer = s.latency_ms, s.infer_ms
         s.latency_ms, s.infer_ms = [], []
@@ -439,7 +443,7 @@ class ActionNode(ManagedNode):
         }
         status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
         arr = DiagnosticArray(status=[status])
-        arr.header.stamp = self.get_clock().now().to_msg()
+        arr.header.stamp = stamp
         self.diag_pub.publish(arr)
 
 

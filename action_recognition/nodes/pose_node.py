@@ -178,6 +178,7 @@ class PoseNode(ManagedNode):
             self._stats.infer_ms.append(frame.inference_ms)
 
     def _publish_diagnostics(self) -> None:
+        stamp = self.get_clock().now().to_msg()  # when the counters are read (as the action node)
         now = time.monotonic()
         with self._lock:
             s = copy.copy(self._stats)  # a consistent snapshot of the counters
@@ -208,7 +209,7 @@ class PoseNode(ManagedNode):
         }
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
         arr = DiagnosticArray(status=[status])
-        arr.header.stamp = self.get_clock().now().to_msg()
+        arr.header.stamp = stamp
         self.diag_pub.publish(arr)
 
     def stop(self) -> None:
