@@ -393,11 +393,7 @@ class ActionNode(ManagedNode):
         if received is not None:
             self._stats.latency_ms.append((time.monotonic() - received) * 1e3)
 
-    def _publish_diagnostics(self) -> None:
-        # Stamped before the counters are read: a reader waiting for "a report made after X" must get
-        # counters read after X (stamped after, a report read before a window was classified could
-        # carry a later stamp than that window's label).
-        stamp = self.get_clock().now().to_msg()
+    def _diagnostic_status(self) -> DiagnosticStatus:
         s = self._stats
         latency, infer = s.latency_ms, s.infer_ms
         s.latency_ms, s.infer_ms = [], []
@@ -442,9 +438,7 @@ class ActionNode(ManagedNode):
             "latency_ms_p95": f"{np.percentile(latency, 95):.1f}" if latency else "nan",
         }
         status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
-        arr = DiagnosticArray(status=[status])
-        arr.header.stamp = stamp
-        self.diag_pub.publish(arr)
+        return status
 
 
 def main(args: list[str] | None = None) -> int:

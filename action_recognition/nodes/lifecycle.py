@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
@@ -36,8 +37,8 @@ SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FA
 
 
 class ManagedNode(LifecycleNode):
-    """Subclasses implement _configure, _open_input, _close_input, _release, _publish_diagnostics,
-    and optionally _apply, stop and summary_line."""
+    """Subclasses implement _configure (making `diag_pub`), _open_input, _close_input, _release,
+    _diagnostic_status, and optionally _apply, stop and summary_line."""
 
     # Exceptions of configure that are a clear user error (one log line, no traceback).
     setup_errors: tuple[type[Exception], ...] = ()
@@ -89,8 +90,18 @@ class ManagedNode(LifecycleNode):
     def _apply(self, changes: dict[str, Any]) -> None:
         """Apply run-time parameter changes (already type/range checked); ValueError refuses them."""
 
-    def _publish_diagnostics(self) -> None:
+    def _diagnostic_status(self) -> DiagnosticStatus:
+        """This node's status and counters for one /diagnostics report."""
         raise NotImplementedError
+
+    def _publish_diagnostics(self) -> None:
+        # Stamped before the counters are read: a reader waiting for "a report made after X" must get
+        # counters read after X (stamped after, a report read before a window was classified could carry
+        # a later stamp than that window's label).
+        stamp = self.get_clock().now().to_msg()
+        arr = DiagnosticArray(status=[self._diagnostic_status()])
+        arr.header.stamp = stamp
+        self.diag_pub.publish(arr)
 
     def stop(self) -> None:
         """End worker threads; after it nothing is published."""

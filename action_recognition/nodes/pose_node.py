@@ -177,8 +177,7 @@ class PoseNode(ManagedNode):
             self._stats.persons += len(out.skeletons)
             self._stats.infer_ms.append(frame.inference_ms)
 
-    def _publish_diagnostics(self) -> None:
-        stamp = self.get_clock().now().to_msg()  # when the counters are read (as the action node)
+    def _diagnostic_status(self) -> DiagnosticStatus:
         now = time.monotonic()
         with self._lock:
             s = copy.copy(self._stats)  # a consistent snapshot of the counters
@@ -208,9 +207,7 @@ class PoseNode(ManagedNode):
             "persons_total": str(s.persons),
         }
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        arr = DiagnosticArray(status=[status])
-        arr.header.stamp = stamp
-        self.diag_pub.publish(arr)
+        return status
 
     def stop(self) -> None:
         # Bounded: a frame still in inference finishes in a daemon thread and is never published.
