@@ -18,7 +18,6 @@ import numpy as np
 
 from action_recognition.bench.nodes import (
     BenchClient,
-    cpu_ms,
     loads_torch,
     memory_mb,
     percentile,
@@ -114,13 +113,61 @@ def tracks_one_core(runs: list[dict[str, Any]], forward_cpu_per_track: float, ra
     A frame costs the node overhead(N) = a + b N (fitted to the runs: messages, windows, features, DDS)
     plus N / stride forwards of one track; the answer is the largest N within one frame period.
     """
-    points = [(r["tracks"], r["overhead_cpu_ms_per_frame"]) for r in runs if r.get("spread_rounds")]
+    points = [(r["tracks"], r["overhead_cpu_ms_per_frame"]) for r in runs
+              if r.get("spread_rounds") and r.get("overhead_cpu_ms_per_frame") is not None]
     if not points:
         return None
     n, o = np.array(points, float).T
     b, a = np.polyfit(n, o, 1) if len(set(n)) > 1 else (0.0, float(o[0]))
     per_track = max(b, 0.0) + forward_cpu_per_track / stride
     return max(0, int((1e3 / rate - max(a, 0.0)) / per_track))
+
+
+DIAG_PERIOD_S = 0.25  # the node's diagnostics period: how finely its CPU counters are sampled
+
+
+@dataclass
+class SteadyCpu:
+    """The node's CPU over the steady part of a run, as its own diagnostics counted it."""
+
+    frames: int = 0  # input frames received in the span
+    process_ms: float = 0.0  # the node process's CPU time in the span
+    forward_ms: float = 0.0  # its forward passes' share
+
+    def per_frame(self, rate: float) -> dict[str, float | None]:
+        if self.frames <= 0:
+            return dict.fromkeys(("node_cpu_ms_per_frame", "forward_cpu_ms_per_frame",
+                                  "overhead_cpu_ms_per_frame", "core_share"))
+        return {
+            "node_cpu_ms_per_frame": round(self.process_ms / self.frames, 2),
+            "forward_cpu_ms_per_frame": round(self.forward_ms / self.frames, 2),
+            "overhead_cpu_ms_per_frame": round((self.process_ms - self.forward_ms) / self.frames, 2),
+            "core_share": round(self.process_ms / 1e3 / (self.frames / rate), 3),
+        }
+
+
+def steady_cpu(reports: list[dict[str, str]], window: int, frames: int) -> SteadyCpu:
+    """CPU between the first report after the window filled and the first report after all work was done.
+
+    Both counters of a span come from the same two reports (the node reads them together), so the
+    forward share can never exceed the whole, however loaded the machine is. Before, the forward
+    share was a separate measurement in the bench process and came out above the node's whole CPU
+    when another job shared the cores (15.33 vs 13.44 ms per frame).
+    """
+    def value(report: dict[str, str], key: str) -> float:
+        return float(report.get(key, "nan"))
+
+    start = next((r for r in reports if value(r, "received_total") >= window), None)
+    if start is None or "cpu_ms_total" not in start:
+        return SteadyCpu()
+    final = reports[-1]
+    end = next(r for r in reports if r["received_total"] == final["received_total"]
+               and r["windows_classified_total"] == final["windows_classified_total"])
+    return SteadyCpu(
+        frames=min(int(value(end, "received_total") - value(start, "received_total")), frames - window),
+        process_ms=value(end, "cpu_ms_total") - value(start, "cpu_ms_total"),
+        forward_ms=value(end, "inference_cpu_ms_total") - value(start, "inference_cpu_ms_total"),
+    )
 
 
 def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus: set[int],
@@ -137,7 +184,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
     params = {"model": model or "", "threads": run.threads, "precision": run.precision,
               "inference_workers": run.workers,
               "stride_s": run.stride / spec.fps,
-              "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": 0.5,
+              "qos_reliability": "reliable", "qos_depth": 100, "diagnostics_period": DIAG_PERIOD_S,
               "spread_rounds": run.spread}
     proc = start_node(ACTION_NODE, ns, params, cpus=node_cpus, log=log)
     client = BenchClient("bench_action_client", client_cpus)
@@ -146,7 +193,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
     pub = node.create_publisher(SkeletonArray, f"{ns}/skeletons", qos)
     sent_at: dict[int, float] = {}
     got: list[tuple[float, int, int]] = []  # (latency ms, actions in the message, stamp)
-    diag: dict[str, str] = {}
+    reports: list[dict[str, str]] = []  # the node's diagnostics values, in order
 
     def on_actions(msg: ActionArray) -> None:
         stamp = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
@@ -157,8 +204,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
         for status in msg.status:
             values = {kv.key: kv.value for kv in status.values}
             if "windows_classified_total" in values:  # the bench's own domain: only our node
-                diag.clear()
-                diag.update(values)
+                reports.append(values)
 
     sub = node.create_subscription(ActionArray, f"{ns}/actions", on_actions, qos)
     node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
@@ -189,28 +235,24 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
         period = 1.0 / run.rate
         next_t = time.perf_counter()
         measured_from = int(window * 1e9 / run.rate)  # windows full: the steady state
-        cpu_start = None
         for stamp, msg in messages:
-            if stamp == measured_from:
-                cpu_start = cpu_ms(proc.pid)
             sent_at[stamp] = time.perf_counter()
             pub.publish(msg)
             next_t += period
             while (left := next_t - time.perf_counter()) > 0:
                 spin(left)
         wait_for(lambda: False, 2.0, spin)  # the last rounds and a diagnostics report
-        node_cpu = cpu_ms(proc.pid) - (cpu_start or 0.0)
         steady = [g for g in got if g[2] >= measured_from]
         latency = [g[0] for g in steady]
         overhead = [g[0] - forward(g[1]) for g in steady]
         sizes = [g[1] for g in steady]
-        steady_frames = frames - window
-        forward_cpu = sum(forward.cpu(b) for b in sizes)
         # Windows due in the steady part: every track every `stride` model frames.
         due = run.tracks * (frames - window) * spec.fps / run.rate / run.stride
         classified = sum(sizes)
+        diag = reports[-1] if reports else {}
         received = int(diag.get("received_total", -1))
         dropped = sum(int(v) for k, v in diag.items() if k.startswith("dropped_"))
+        cpu = steady_cpu(reports, window, frames)
         result.update({
             "frames_sent": frames,
             "frames_received": received,
@@ -224,10 +266,7 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
             "tracks_per_round_mean": round(float(np.mean(sizes)), 2) if sizes else None,
             # CPU time (nearly load-independent): the node's whole process per input frame, the
             # forward passes' share of it, and the rest (messages, windows, features, DDS).
-            "node_cpu_ms_per_frame": round(node_cpu / steady_frames, 2),
-            "forward_cpu_ms_per_frame": round(forward_cpu / steady_frames, 2),
-            "overhead_cpu_ms_per_frame": round((node_cpu - forward_cpu) / steady_frames, 2),
-            "core_share": round(node_cpu / 1e3 / (steady_frames / run.rate), 3),
+            **cpu.per_frame(run.rate),
             "sustained": bool(received == frames and dropped == 0 and classified >= SUSTAINED_SHARE * due),
             **memory_mb(proc.pid),
             "torch_loaded": loads_torch(proc.pid),

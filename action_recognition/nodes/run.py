@@ -3,7 +3,9 @@
 Stopping: SIGINT and SIGTERM (Ctrl-C, `ros2 launch`, `action-recognition launch`) are handled here,
 not by rclpy. rclpy's own handler shuts the context down at once, so a worker thread that is still
 inferring then fails on publish ("context is invalid") and the node cannot log its summary. Here a
-signal during startup (imports done, model loading) ends the process quietly at once; a signal
+signal during startup (imports done, model loading) ends the process quietly at once (os._exit,
+after unlinking its shared-memory segments: an exception raised at an arbitrary point could be
+swallowed or leave a half-built node); a signal
 while spinning ends the spin loop, then the node stops its workers (bounded wait), logs its summary,
 and only then is rclpy shut down. A second signal exits immediately.
 
@@ -14,6 +16,7 @@ bench_node_shutdown.py), far past the 2 s a launcher waits; nothing is left for 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -32,10 +35,6 @@ from action_recognition import dds_shm
 _SPIN_TICK = 0.1  # seconds; how soon the spin loop notices a stop signal
 
 
-class _StopDuringStartup(BaseException):
-    """Raised by the signal handler before spinning starts (BaseException: no `except Exception` eats it)."""
-
-
 class _Signals:
     def __init__(self) -> None:
         self.received = 0
@@ -50,7 +49,14 @@ class _Signals:
             dds_shm.remove_own_segments()
             os._exit(128 + signum)
         if not self.spinning:
-            raise _StopDuringStartup
+            # Still starting (lazy imports, model loading, node construction): nothing to stop or
+            # summarise, so end at once, as startup.py does during the imports. Raising here instead
+            # lands at an arbitrary bytecode: inside an import lock's weakref callback it printed
+            # "Exception ignored ... Traceback" and the node started anyway; between a subscription
+            # and its event handler it left a half-built node whose teardown raised ValueError.
+            dds_shm.remove_own_segments()
+            _flush_quietly()
+            os._exit(0)
 
     def restore(self) -> None:
         for s, h in self._previous.items():
@@ -92,8 +98,6 @@ def run_node(
             signals.spinning = True
             if not signals.received:
                 _spin(node, signals, until, linger)
-    except _StopDuringStartup:
-        pass
     except (*fatal, ValueError) as exc:
         logger.fatal(str(exc))
         code = 1
@@ -118,6 +122,13 @@ def run_node(
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _flush_quietly() -> None:
+    """Flush what the node printed; the signal may have interrupted a write to the same buffer."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(RuntimeError, OSError, ValueError):  # reentrant, closed pipe/file
+            stream.flush()
 
 
 def _autostart(node: Node) -> bool:
