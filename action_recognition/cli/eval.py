@@ -31,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "person turned by DEG degrees, by a 1920x1080 camera 4 m away (data.reproject)")
     parser.add_argument("--view-pitch", type=float, default=0.0, metavar="DEG",
                         help="--view-yaw: camera elevation in degrees (+: looking down)")
+    parser.add_argument("--shift", default=None, metavar="DX,DY",
+                        help="--real: move every person by DX,DY pixels (x right, y down)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="--real: scale every person by this factor about the image centre")
+    parser.add_argument("--canvas", default=None, metavar="WxH",
+                        help="--real: put the same pixels in a WxH frame (the person smaller, off-centre)")
     parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")
     parser.add_argument("--num-clips", type=int, default=10, help="test clips per sample (PYSKL: 10)")
     parser.add_argument("--batch-size", type=int, default=16)

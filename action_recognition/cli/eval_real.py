@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def run_real(args: argparse.Namespace) -> int:
@@ -16,6 +17,7 @@ def run_real(args: argparse.Namespace) -> int:
         format_sweep,
         format_table,
         load_labelled,
+        reframed,
         seen_from,
     )
 
@@ -44,6 +46,15 @@ def run_real(args: argparse.Namespace) -> int:
         print(f"error: --subjects {args.subjects!r}: write ids separated by commas, e.g. 5,7",
               file=sys.stderr)
         return 2
+    try:
+        shift = _pair(args.shift, ",", float, (0.0, 0.0))
+        canvas = _pair(args.canvas, "x", int, None)
+        if args.scale <= 0 or (canvas is not None and min(canvas) <= 0):
+            raise ValueError
+    except ValueError:
+        print(f"error: --shift {args.shift!r} / --scale {args.scale!r} / --canvas {args.canvas!r}: write "
+              "e.g. --shift 0,-60 --scale 0.7 --canvas 1280x720 (positive scale and canvas)", file=sys.stderr)
+        return 2
     reports = []
     scores: dict = {}
     for path in args.real:
@@ -51,6 +62,8 @@ def run_real(args: argparse.Namespace) -> int:
             data = load_labelled(path, classes, subjects=subjects)
             if args.view_yaw is not None:
                 data = seen_from(data, args.view_yaw, args.view_pitch)
+            if any(shift) or args.scale != 1.0 or canvas is not None:
+                data = reframed(data, shift, args.scale, canvas)
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 2
@@ -58,6 +71,7 @@ def run_real(args: argparse.Namespace) -> int:
                                     noise_seed=args.noise_seed, scores=scores))
     result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
               "subjects": subjects, "view_yaw": args.view_yaw, "view_pitch": args.view_pitch,
+              "shift": list(shift), "scale": args.scale, "canvas": list(canvas) if canvas else None,
               "reports": reports}
     print(format_table(reports, classes))
     print("\nin-set top-1 % / out-of-set rejected % per score threshold t:")
@@ -73,3 +87,13 @@ def run_real(args: argparse.Namespace) -> int:
         np.savez_compressed(folder / "real_scores.npz", classes=np.array(classes), **scores)
         print(f"wrote {folder}/real_metrics.json, real_table.md, real_scores.npz")
     return 0
+
+
+def _pair(text: str | None, sep: str, kind: type, default: Any) -> Any:
+    """"A<sep>B" -> (kind(A), kind(B)); None -> default; ValueError otherwise."""
+    if text is None:
+        return default
+    parts = text.lower().split(sep)
+    if len(parts) != 2:
+        raise ValueError(text)
+    return kind(parts[0]), kind(parts[1])

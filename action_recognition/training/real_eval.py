@@ -102,6 +102,33 @@ def seen_from(data: LabelledSet, yaw: float, pitch: float = 0.0) -> LabelledSet:
     return LabelledSet(name, out, data.labels, data.source_labels, data.fps)
 
 
+def reframed(data: LabelledSet, shift: tuple[float, float] = (0.0, 0.0), scale: float = 1.0,
+             canvas: tuple[int, int] | None = None) -> LabelledSet:
+    """The same people framed differently: every detected joint scaled by `scale` about the image centre,
+    then moved by `shift` pixels (x right, y down); with `canvas` (width, height), the pixels are put in
+    a frame of that size (top-left corner kept). Coordinates are normalised by the image (as in PYSKL),
+    so this measures how much a label depends on where and how large a person is in the frame.
+    """
+    if scale <= 0:
+        raise ValueError(f"scale {scale}: must be positive")
+    out = []
+    for sample in data.samples:
+        kp = np.asarray(sample["keypoint"], dtype=np.float32)
+        score = sample.get("keypoint_score")
+        seen = np.abs(kp).sum(-1) > 0 if score is None else np.asarray(score) > 0
+        h, w = sample.get("img_shape", (1080, 1920))
+        centre = np.array([w / 2, h / 2], dtype=np.float32)
+        moved = (kp - centre) * scale + centre + np.asarray(shift, dtype=np.float32)
+        shape = (canvas[1], canvas[0]) if canvas is not None else (h, w)
+        out.append({**sample, "keypoint": np.where(seen[..., None], moved, kp), "img_shape": shape,
+                    "original_shape": shape})
+    tag = "".join([f"_shift{shift[0]:g},{shift[1]:g}" if any(shift) else "",
+                   f"_scale{scale:g}" if scale != 1.0 else "",
+                   f"_canvas{canvas[0]}x{canvas[1]}" if canvas is not None else ""])
+    return LabelledSet(data.name + (f"@{tag[1:]}" if tag else ""), out, data.labels, data.source_labels,
+                       data.fps)
+
+
 def windows_of(sample: dict[str, Any], length: int, stride: int) -> list[dict[str, Any]]:
     """Consecutive-frame windows of `length` every `stride` frames (the whole sample if shorter)."""
     total = int(sample["keypoint"].shape[1])

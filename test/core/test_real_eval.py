@@ -13,8 +13,10 @@ from action_recognition.model import ModelSpec, TorchBackend, build_model
 from action_recognition.recognition import UNKNOWN_LABEL, ActionRecognizer, PersonFrame, RecognizerConfig
 from action_recognition.recognition.model_source import resolve_model_path
 from action_recognition.training.real_eval import (
+    LabelledSet,
     Prediction,
     map_to_model,
+    reframed,
     rejected,
     summarise,
     windows_of,
@@ -151,6 +153,13 @@ def test_eval_real_cli_reports_per_class_windows_and_rejection(tmp_path: Path, c
                "--out", str(out)])
     assert rc == 0 and json.loads((out / "real_metrics.json").read_text())["reports"][0]["sequences"] == 2
     assert main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "two"]) == 2
+    rc = main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "2", "--shift", "0,-60",
+               "--scale", "0.5", "--canvas", "1280x720", "--out", str(out)])
+    result = json.loads((out / "real_metrics.json").read_text())
+    assert rc == 0 and result["reports"][0]["file"] == "real@shift0,-60_scale0.5_canvas1280x720"
+    assert (result["shift"], result["scale"], result["canvas"]) == ([0.0, -60.0], 0.5, [1280, 720])
+    for bad in (["--shift", "60"], ["--scale", "0"], ["--canvas", "1280"], ["--canvas", "0x720"]):
+        assert main(["eval", "--checkpoint", str(ckpt), "--real", str(data), *bad]) == 2, bad
 
 
 def test_lowering_the_unknown_logit_moves_samples_back_into_the_set() -> None:
@@ -163,3 +172,22 @@ def test_lowering_the_unknown_logit_moves_samples_back_into_the_set() -> None:
     assert rows == [{"margin": 0.0, "top1": 0.0, "rejection": 1.0},
                     {"margin": 1.0, "top1": 1.0, "rejection": 1.0}]
     assert unknown_margin_sweep(Prediction(probs, np.array([0, -1])), ["a", "b", "c"]) == []
+
+
+def test_reframing_moves_and_scales_detected_joints_only_and_can_enlarge_the_frame() -> None:
+    kp = np.array([[[[320.0, 240.0], [420.0, 340.0], [0.0, 0.0]]]], np.float32)  # (M, T, V, 2)
+    score = np.array([[[0.9, 0.9, 0.0]]], np.float32)  # the third joint was not detected
+    data = LabelledSet("set", [{"keypoint": kp, "keypoint_score": score, "img_shape": (480, 640)}],
+                       np.array([0]), ["sitting down"], 30.0)
+    out = reframed(data, shift=(10.0, -60.0), scale=0.5)
+    (sample,) = out.samples
+    # about the image centre (320, 240): the centre stays, a joint 100 px off comes to 50 px; then moved
+    assert sample["keypoint"][0, 0].tolist() == [[330.0, 180.0], [380.0, 230.0], [0.0, 0.0]]
+    assert sample["img_shape"] == (480, 640) and out.name == "set@shift10,-60_scale0.5"
+    assert kp[0, 0, 1].tolist() == [420.0, 340.0]  # the input is not changed
+    wide = reframed(data, canvas=(1280, 720))
+    assert wide.samples[0]["img_shape"] == (720, 1280) and wide.name == "set@canvas1280x720"
+    assert np.array_equal(wide.samples[0]["keypoint"], kp)  # same pixels, larger frame
+    assert reframed(data).name == "set"
+    with pytest.raises(ValueError, match="scale"):
+        reframed(data, scale=0.0)
