@@ -25,6 +25,7 @@ import torch
 from action_recognition.data.reproject import view_coco
 from action_recognition.features import sample_to_clips
 from action_recognition.features.formatting import average_clips
+from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 from action_recognition.model.spec import ModelSpec
 from action_recognition.training.augment import estimator_noise
 
@@ -116,7 +117,7 @@ def reframed(data: LabelledSet, shift: tuple[float, float] = (0.0, 0.0), scale: 
         kp = np.asarray(sample["keypoint"], dtype=np.float32)
         score = sample.get("keypoint_score")
         seen = np.abs(kp).sum(-1) > 0 if score is None else np.asarray(score) > 0
-        h, w = sample.get("img_shape", (1080, 1920))
+        h, w = sample.get("img_shape", DEFAULT_IMG_SHAPE)
         centre = np.array([w / 2, h / 2], dtype=np.float32)
         moved = (kp - centre) * scale + centre + np.asarray(shift, dtype=np.float32)
         shape = (canvas[1], canvas[0]) if canvas is not None else (h, w)

@@ -68,5 +68,6 @@ def test_a_stop_while_the_node_is_built_ends_it_at_once_and_quietly(tmp_path) ->
     owned = run.stdout.split("segments", 1)[1].split("\n", 1)[0].split()
     assert owned, f"the node held no Fast DDS segment: is shared memory off?\n{out}"
     # Ended with os._exit, so the participant was not destroyed: its segments must be removed anyway.
-    left = [n for n in owned if (dds_shm.SHM_DIR / n).exists() or (dds_shm.SHM_DIR / (n + "_el")).exists()]
+    left = [n for n in owned if (dds_shm.SHM_DIR / n).exists()
+            or (dds_shm.SHM_DIR / (n + dds_shm.LOCK_SUFFIX)).exists()]
     assert not left, left
