@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from action_recognition.data.reproject import ViewConfig, random_view
+from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 
 NOISE_KEY = "augment_noise"  # a training sample with this key set gets `estimator_noise` on every draw
 VIEW_KEY = "augment_views"  # share of draws seen from a random viewpoint (needs VIEWS_3D_KEY)
@@ -140,4 +141,38 @@ def mirror(sample: dict[str, Any], pairs: Sequence[tuple[int, int]]) -> dict[str
     out["keypoint"] = kp[:, :, order]
     if sample.get("keypoint_score") is not None:
         out["keypoint_score"] = np.asarray(sample["keypoint_score"])[:, :, order]
+    return out
+
+
+@dataclass(frozen=True)
+class PlacementConfig:
+    """How `replace_in_image` moves a sequence: anywhere it fits, at a random size."""
+
+    scale: tuple[float, float] = (0.6, 1.4)  # size relative to the source, capped so the whole path fits
+    fill: float = 0.98  # the moved sequence's box spans at most this share of the image width and height
+
+
+def replace_in_image(sample: dict[str, Any], rng: np.random.Generator,
+                     cfg: PlacementConfig = PlacementConfig()) -> dict[str, Any]:
+    """A copy of a 2D sample with the whole sequence moved to a random place in its image, resized.
+
+    Coordinates reach the model normalised by the image (PYSKL), so where a person stands in the frame
+    is part of the input. Data sets film people near the centre at one height; a robot's camera sees
+    them high, low and off to a side. The sequence's box over all frames and people keeps its shape and
+    motion, scaled by U(cfg.scale) (never beyond `fill` of the image) and placed uniformly in the room
+    left. Missing joints (all-zero) stay missing.
+    """
+    kp = np.array(sample["keypoint"], dtype=np.float64, copy=True)
+    valid = np.abs(kp).sum(-1) > 0
+    if not valid.any():
+        return dict(sample)
+    h_img, w_img = sample.get("img_shape", DEFAULT_IMG_SHAPE)
+    size = np.array([w_img, h_img], dtype=np.float64)
+    lo, hi = kp[valid].min(0), kp[valid].max(0)
+    span = np.maximum(hi - lo, 1.0)
+    s = min(rng.uniform(*cfg.scale), float((cfg.fill * size / span).min()))
+    new_lo = rng.uniform(0.0, 1.0, 2) * np.maximum(size - span * s, 0.0)
+    moved = (kp - lo) * s + new_lo
+    out = dict(sample)
+    out["keypoint"] = np.where(valid[..., None], moved, 0.0).astype(np.float32)
     return out

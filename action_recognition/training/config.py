@@ -73,6 +73,7 @@ class DataConfig:
     num_clips_test: int = 10
     repeat: int = 5  # RepeatDataset(times=5)
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
+    placement: float = 0.0  # training: share of draws moved to a random place and size in the image
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
@@ -245,6 +246,8 @@ def _validate(cfg: TrainConfig, source: str) -> None:
     if len(d.p_interval) != 2 or not 0.0 < d.p_interval[0] <= d.p_interval[1] <= 1.0:
         raise bad("data.p_interval", f"is {d.p_interval}: write [low, high] with 0 < low <= high <= 1, "
                   "e.g. [0.5, 1.0]")
+    if not 0.0 <= d.placement <= 1.0:
+        raise bad("data.placement", f"is {d.placement}: use a share of training draws in [0, 1], e.g. 0.5")
     if not 0 < d.fps < 1e4:
         raise bad("data.fps", f"is {d.fps}: the data's frame rate in frames/s, e.g. 30")
     if d.window < 0:

@@ -25,7 +25,10 @@ from action_recognition.training.augment import (
     mirror,
     mirror_pairs,
     new_view,
+    replace_in_image,
 )
+
+PLACEMENT_STREAM = 1  # `data.placement` draws from (item seed, this), apart from the item's main stream
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -54,13 +57,15 @@ def random_sub_window(sample: dict[str, Any], p_interval: tuple[float, float],
 class SkeletonClipDataset(Dataset):
     """Items: (clips, label). Train: (M, T, V, C) one random clip; test: (num_clips, M, T, V, C).
 
-    `repeat` lists the samples that many times per epoch (PYSKL's RepeatDataset).
+    `repeat` lists the samples that many times per epoch (PYSKL's RepeatDataset). `placement`: share of
+    training draws moved to a random place and size in the image (`training.augment.replace_in_image`).
     """
 
     def __init__(self, samples: Sequence[dict[str, Any]], spec: ModelSpec, train: bool,
                  num_clips: int = 1, seed: int = 0, repeat: int = 1,
-                 p_interval: tuple[float, float] = (1.0, 1.0)) -> None:
+                 p_interval: tuple[float, float] = (1.0, 1.0), placement: float = 0.0) -> None:
         self.samples = list(samples)
+        self.placement = float(placement)
         self.p_interval = (float(p_interval[0]), float(p_interval[1]))
         self.train = train
         self.seed = seed
@@ -80,13 +85,18 @@ class SkeletonClipDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         sample = self.samples[index % len(self.samples)]
         if self.train:
-            rng = np.random.RandomState(sample_seed(self.seed, self.epoch, index))
+            seed = sample_seed(self.seed, self.epoch, index)
+            rng = np.random.RandomState(seed)
             if sample.get(VIEW_KEY) and rng.rand() < sample[VIEW_KEY]:  # the same motion, another camera
                 sample = new_view(sample, np.random.default_rng(rng.randint(2**31)))
             if sample.get(FLIP_KEY) and rng.rand() < sample[FLIP_KEY]:  # the other hand / leg
                 sample = mirror(sample, self.mirror_pairs)
             if sample.get(NOISE_KEY):  # clean real skeletons: add what a pose estimator would
                 sample = estimator_noise(sample, np.random.default_rng(rng.randint(2**31)))
+            if self.placement > 0:  # anywhere in the image, any size; its own stream leaves `rng` as it was
+                place_rng = np.random.default_rng([seed, PLACEMENT_STREAM])
+                if place_rng.random() < self.placement:
+                    sample = replace_in_image(sample, place_rng)
             if self.p_interval != (1.0, 1.0):
                 sample = random_sub_window(sample, self.p_interval, rng)
             clips = sample_to_clips(sample, self.spec, test_mode=False, rng=rng, layout=self.layout)[0]

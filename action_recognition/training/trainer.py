@@ -94,7 +94,8 @@ class Trainer:
             self.model.to(self.device)
 
         self.train_set = SkeletonClipDataset(data.train, self.spec, train=True, seed=cfg.seed,
-                                             repeat=cfg.data.repeat, p_interval=tuple(cfg.data.p_interval))
+                                             repeat=cfg.data.repeat, p_interval=tuple(cfg.data.p_interval),
+                                             placement=cfg.data.placement)
         self.sampler = DistributedSampler(self.train_set, num_replicas=self.dist.world_size,
                                           rank=self.dist.rank, shuffle=True, seed=cfg.seed)
         per_rank = len(self.sampler)

@@ -1,0 +1,81 @@
+"""Training draws moved anywhere in the image (`data.placement`): where a person stands in the frame is
+part of the model's input (coordinates are normalised by the image), so training must not see everyone
+in the middle of the picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from action_recognition.model import ModelSpec
+from action_recognition.training.augment import PlacementConfig, replace_in_image
+from action_recognition.training.config import ConfigError, load_config
+from action_recognition.training.dataset import SkeletonClipDataset
+
+torch.set_num_threads(1)
+IMG = (480, 640)  # (height, width)
+
+
+def person_sitting(frames: int = 60) -> dict:
+    """A standing figure centred in a 640x480 image whose joints sink 60 px (a person sitting down)."""
+    t = np.linspace(0.0, 1.0, frames, dtype=np.float32)
+    base = np.stack([np.linspace(300, 340, 17), np.linspace(140, 400, 17)], -1).astype(np.float32)
+    kp = base[None] + np.stack([np.zeros_like(t), 60 * t], -1)[:, None]
+    kp[10:12, 4] = 0.0  # a joint the estimator missed for two frames
+    return {"frame_dir": "sit", "label": 0, "total_frames": frames, "keypoint": kp[None],
+            "keypoint_score": np.full((1, frames, 17), 0.9, np.float32), "img_shape": IMG}
+
+
+def box(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    valid = np.abs(kp).sum(-1) > 0
+    return kp[valid].min(0), kp[valid].max(0)
+
+
+def test_a_moved_sequence_keeps_its_motion_and_stays_inside_the_image() -> None:
+    sample = person_sitting()
+    before = sample["keypoint"].copy()
+    lo0, hi0 = box(before)
+    tops = []
+    for seed in range(200):
+        moved = replace_in_image(sample, np.random.default_rng(seed))["keypoint"]
+        lo, hi = box(moved)
+        assert np.all(lo >= 0) and hi[0] <= IMG[1] and hi[1] <= IMG[0]
+        missing = np.abs(before).sum(-1) == 0
+        assert np.all(moved[missing] == 0) and np.all(np.abs(moved[~missing]).sum(-1) > 0)
+        # one scale and one offset for every joint and frame: the motion is the same, only framed anew
+        s = (hi - lo)[1] / (hi0 - lo0)[1]
+        assert 0.6 - 1e-4 <= s <= 1.4 + 1e-4
+        np.testing.assert_allclose(moved[~missing], (before[~missing] - lo0) * s + lo, atol=1e-3)
+        tops.append(lo[1] / (IMG[0] - (hi - lo)[1]))
+    assert np.array_equal(sample["keypoint"], before)  # the input is left alone
+    # placed across the whole free room, top to bottom, not only near where it was filmed
+    assert min(tops) < 0.05 and max(tops) > 0.95
+
+
+def test_a_sequence_too_big_to_grow_is_shrunk_to_fit() -> None:
+    sample = person_sitting()
+    sample["keypoint"][..., 1] = sample["keypoint"][..., 1] * 1.5 - 150  # spans about 470 of 480 px
+    sample["keypoint"][0, 10:12, 4] = 0.0
+    for seed in range(50):
+        lo, hi = box(replace_in_image(sample, np.random.default_rng(seed),
+                                      PlacementConfig(scale=(1.2, 1.4)))["keypoint"])
+        assert hi[1] - lo[1] <= 0.98 * IMG[0] + 1e-3 and lo[1] >= 0
+
+
+def test_placement_moves_that_share_of_training_draws_only() -> None:
+    spec = ModelSpec(layout="coco", num_classes=2, clip_len=16, num_person=1)
+    sample = person_sitting()
+    plain = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3)
+    placed = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3, placement=0.5)
+    moved = [not torch.allclose(plain[i][0], placed[i][0]) for i in range(40)]
+    assert 10 <= sum(moved) <= 30  # about half of the draws; the others are exactly the draws without it
+    # evaluation clips are never moved: held-out people are measured as filmed
+    test_set = SkeletonClipDataset([sample], spec, train=False, num_clips=1, placement=1.0)
+    assert torch.allclose(test_set[0][0], SkeletonClipDataset([sample], spec, train=False)[0][0])
+
+
+def test_config_rejects_a_placement_share_outside_0_1() -> None:
+    assert load_config(None, ["data.file=x.pkl", "data.placement=0.5"]).data.placement == 0.5
+    with pytest.raises(ConfigError, match=r"data\.placement.*\[0, 1\]"):
+        load_config(None, ["data.file=x.pkl", "data.placement=1.5"])
