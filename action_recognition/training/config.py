@@ -74,6 +74,7 @@ class DataConfig:
     repeat: int = 5  # RepeatDataset(times=5)
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
     placement: float = 0.0  # training: share of draws moved to a random place and size in the image
+    placement_scale: list[float] = field(default_factory=lambda: [0.6, 1.4])  # size range of those draws
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
@@ -248,6 +249,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
                   "e.g. [0.5, 1.0]")
     if not 0.0 <= d.placement <= 1.0:
         raise bad("data.placement", f"is {d.placement}: use a share of training draws in [0, 1], e.g. 0.5")
+    if len(d.placement_scale) != 2 or not 0.0 < d.placement_scale[0] <= d.placement_scale[1]:
+        raise bad("data.placement_scale", f"is {d.placement_scale}: write [low, high] with 0 < low <= high, "
+                  "e.g. [1.0, 1.0] to move without resizing")
     if not 0 < d.fps < 1e4:
         raise bad("data.fps", f"is {d.fps}: the data's frame rate in frames/s, e.g. 30")
     if d.window < 0:

@@ -21,6 +21,7 @@ from action_recognition.training.augment import (
     FLIP_KEY,
     NOISE_KEY,
     VIEW_KEY,
+    PlacementConfig,
     estimator_noise,
     mirror,
     mirror_pairs,
@@ -63,9 +64,11 @@ class SkeletonClipDataset(Dataset):
 
     def __init__(self, samples: Sequence[dict[str, Any]], spec: ModelSpec, train: bool,
                  num_clips: int = 1, seed: int = 0, repeat: int = 1,
-                 p_interval: tuple[float, float] = (1.0, 1.0), placement: float = 0.0) -> None:
+                 p_interval: tuple[float, float] = (1.0, 1.0), placement: float = 0.0,
+                 placement_cfg: PlacementConfig | None = None) -> None:
         self.samples = list(samples)
         self.placement = float(placement)
+        self.placement_cfg = placement_cfg or PlacementConfig()
         self.p_interval = (float(p_interval[0]), float(p_interval[1]))
         self.train = train
         self.seed = seed
@@ -96,7 +99,7 @@ class SkeletonClipDataset(Dataset):
             if self.placement > 0:  # anywhere in the image, any size; its own stream leaves `rng` as it was
                 place_rng = np.random.default_rng([seed, PLACEMENT_STREAM])
                 if place_rng.random() < self.placement:
-                    sample = replace_in_image(sample, place_rng)
+                    sample = replace_in_image(sample, place_rng, self.placement_cfg)
             if self.p_interval != (1.0, 1.0):
                 sample = random_sub_window(sample, self.p_interval, rng)
             clips = sample_to_clips(sample, self.spec, test_mode=False, rng=rng, layout=self.layout)[0]

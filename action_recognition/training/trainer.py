@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from action_recognition.model.checkpoint import CheckpointError, build_model, load_checkpoint
 from action_recognition.model.spec import ModelSpec
 from action_recognition.training import distributed as ddp
+from action_recognition.training.augment import PlacementConfig
 from action_recognition.training.checkpoints import (
     copy_checkpoint,
     load_pretrained,
@@ -95,7 +96,8 @@ class Trainer:
 
         self.train_set = SkeletonClipDataset(data.train, self.spec, train=True, seed=cfg.seed,
                                              repeat=cfg.data.repeat, p_interval=tuple(cfg.data.p_interval),
-                                             placement=cfg.data.placement)
+                                             placement=cfg.data.placement,
+                                             placement_cfg=PlacementConfig(scale=tuple(cfg.data.placement_scale)))
         self.sampler = DistributedSampler(self.train_set, num_replicas=self.dist.world_size,
                                           rank=self.dist.rank, shuffle=True, seed=cfg.seed)
         per_rank = len(self.sampler)

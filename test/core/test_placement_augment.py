@@ -79,3 +79,23 @@ def test_config_rejects_a_placement_share_outside_0_1() -> None:
     assert load_config(None, ["data.file=x.pkl", "data.placement=0.5"]).data.placement == 0.5
     with pytest.raises(ConfigError, match=r"data\.placement.*\[0, 1\]"):
         load_config(None, ["data.file=x.pkl", "data.placement=1.5"])
+
+
+def test_a_fixed_scale_only_moves_the_sequence() -> None:
+    sample = person_sitting()
+    lo0, hi0 = box(sample["keypoint"])
+    spans, tops = [], []
+    for seed in range(100):
+        lo, hi = box(replace_in_image(sample, np.random.default_rng(seed), PlacementConfig(scale=(1.0, 1.0)))
+                     ["keypoint"])
+        spans.append(hi - lo)
+        tops.append(lo[1])
+    np.testing.assert_allclose(np.array(spans), np.broadcast_to(hi0 - lo0, (100, 2)), atol=1e-3)
+    assert max(tops) - min(tops) > 0.8 * (IMG[0] - (hi0 - lo0)[1])
+
+
+def test_config_reads_and_checks_the_placement_size_range() -> None:
+    cfg = load_config(None, ["data.file=x.pkl", "data.placement=0.5", "data.placement_scale=[1.0, 1.0]"])
+    assert cfg.data.placement_scale == [1.0, 1.0]
+    with pytest.raises(ConfigError, match=r"data\.placement_scale"):
+        load_config(None, ["data.file=x.pkl", "data.placement_scale=[1.2, 0.8]"])
