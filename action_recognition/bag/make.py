@@ -22,6 +22,7 @@ from action_recognition.bag.ground_truth import (
     segment_to_rosbags,
 )
 from action_recognition.bag.io import SKELETON_TYPE, BagWriter
+from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # fixed, so the same input always gives the same bag
 DEFAULT_SKELETON_TOPIC = "/skeletons"
@@ -104,7 +105,7 @@ def make_skeleton_bag(
                 raise ValueError(f"sample {sample['frame_dir']!r}: only 2D skeleton data sets become bags")
             score = np.asarray(sample["keypoint_score"], np.float32)
             fps = float(sample.get("fps") or 30.0)
-            h, w = sample.get("img_shape") or (1080, 1920)
+            h, w = sample.get("img_shape") or DEFAULT_IMG_SHAPE
             n = kp.shape[1]
             frame_ns = round(1e9 / fps)
             end = t0 + (n - 1) * frame_ns

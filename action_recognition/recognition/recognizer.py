@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from action_recognition.features.formatting import average_clips
+from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 from action_recognition.features.pipeline import sample_to_clips
 from action_recognition.model.backends import InferenceBackend
 from action_recognition.model.spec import ModelSpec
@@ -312,7 +313,7 @@ def frame_by_extent(keypoint: np.ndarray, score: np.ndarray) -> tuple[np.ndarray
     """
     seen = score > 0
     if not seen.any():
-        return keypoint, (1080, 1920)
+        return keypoint, DEFAULT_IMG_SHAPE
     xs, ys = keypoint[..., 0][seen], keypoint[..., 1][seen]
     heights = [
         np.ptp(keypoint[m, t, seen[m, t], 1])

@@ -63,7 +63,7 @@ def estimator_noise(sample: dict[str, Any], rng: np.random.Generator,
     if kp.shape[-1] != 2:
         raise ValueError(f"estimator_noise needs 2D keypoints (M, T, V, 2), got {kp.shape}")
     m, t, v, _ = kp.shape
-    h_img, w_img = sample.get("img_shape", (1080, 1920))
+    h_img, w_img = sample.get("img_shape", DEFAULT_IMG_SHAPE)
     valid = np.abs(kp).sum(-1) > 0
     score = np.array(sample.get("keypoint_score", np.ones((m, t, v))), dtype=np.float32, copy=True)
     for p in range(m):
@@ -131,7 +131,7 @@ def mirror(sample: dict[str, Any], pairs: Sequence[tuple[int, int]]) -> dict[str
     The same action done with the other hand or leg (real data sets often have right-handed waves and
     right-legged kicks only). Missing joints (all-zero) stay missing."""
     kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
-    width = float(sample.get("img_shape", (1080, 1920))[1])
+    width = float(sample.get("img_shape", DEFAULT_IMG_SHAPE)[1])
     missing = np.abs(kp).sum(-1) == 0
     kp[..., 0] = np.where(missing, 0.0, width - kp[..., 0])
     out = dict(sample)

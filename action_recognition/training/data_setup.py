@@ -17,6 +17,7 @@ from action_recognition.data.format import (
     split_samples,
 )
 from action_recognition.data.info import guess_layout
+from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 from action_recognition.model.spec import ModelSpec
 from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
@@ -150,7 +151,7 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
         layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
         clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window, fps=cfg.fps,
         normalization=_normalization(first),
-        img_shape=tuple(cfg.img_shape) if cfg.img_shape else (1080, 1920),
+        img_shape=tuple(cfg.img_shape) if cfg.img_shape else DEFAULT_IMG_SHAPE,
         in_channels=3 * len(cfg.feats))
     if first["keypoint"].shape[2] != spec.skeleton().num_joints:
         raise ConfigError(f"'data.layout': layout {layout!r} does not fit the data's "
