@@ -9,6 +9,7 @@ from action_recognition.features.formatting import (
 )
 from action_recognition.features.normalize import pre_normalize_2d, pre_normalize_3d
 from action_recognition.features.pipeline import sample_to_clips, track_window_to_clips
+from action_recognition.features.recenter import recenter_clips
 from action_recognition.features.sampling import pose_decode, uniform_sample_frames
 from action_recognition.features.streams import STREAMS, gen_ske_feat, joint_to_bone, to_motion
 
@@ -23,6 +24,7 @@ __all__ = [
     "pose_decode",
     "pre_normalize_2d",
     "pre_normalize_3d",
+    "recenter_clips",
     "sample_to_clips",
     "softmax",
     "to_motion",

@@ -1,7 +1,8 @@
 """The PYSKL test/train pipeline as one call, for offline samples and for an online track window.
 
 Order (as PYSKL): normalise -> streams (GenSkeFeat) -> UniformSampleFrames -> PoseDecode ->
-FormatGCNInput. Streams are computed on the whole sequence before sampling, so motion is the
+[recentre, only for specs that ask: not PYSKL] -> FormatGCNInput.
+Streams are computed on the whole sequence before sampling, so motion is the
 difference of consecutive source frames.
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from action_recognition.features.formatting import format_gcn_input
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE, pre_normalize_2d, pre_normalize_3d
+from action_recognition.features.recenter import recenter_clips
 from action_recognition.features.sampling import pose_decode, uniform_sample_frames
 from action_recognition.features.streams import gen_ske_feat
 from action_recognition.model.spec import ModelSpec
@@ -40,6 +42,8 @@ def sample_to_clips(sample: dict[str, Any], spec: ModelSpec, test_mode: bool = T
     feats = gen_ske_feat(kp, spec.feats, layout.bone_pairs, spec.has_score)
     inds = uniform_sample_frames(feats.shape[1], spec.clip_len, spec.num_clips, test_mode=test_mode, rng=rng)
     feats, _ = pose_decode(feats, inds)
+    if spec.recenter:  # after sampling: the frames the model sees are the ones centred
+        feats = recenter_clips(feats, spec.num_clips, channel=3 * spec.feats.index("j"))
     return format_gcn_input(feats, spec.num_person, spec.num_clips)
 
 

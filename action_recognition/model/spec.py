@@ -29,6 +29,9 @@ class ModelSpec:
         before windows are cut, so a 10 or 60 fps camera (or dropped frames) gives the window the model
         was trained on. Checkpoints written before this field existed load as 30 (what every model of
         this project and PYSKL's NTU models were trained at).
+    recenter: 2D only, not PYSKL: each sampled clip's joint stream is moved so that its visible joints'
+        mean is the image centre, so where a person stands in the frame is not part of the input
+        (`features.recenter`). False for PYSKL checkpoints and for those written before the field existed.
     """
 
     layout: str | dict
@@ -43,6 +46,7 @@ class ModelSpec:
     in_channels: int = 3
     window: int = 0
     fps: float = DEFAULT_FPS
+    recenter: bool = False
     arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
 
     def __post_init__(self) -> None:
@@ -60,6 +64,11 @@ class ModelSpec:
         self.fps = float(self.fps)
         if not (self.fps > 0 and self.fps < 1e4):
             raise ValueError(f"fps {self.fps}: the training frame rate must be a positive number of frames/s")
+        self.recenter = bool(self.recenter)
+        if self.recenter and (self.normalization != "2d" or "j" not in self.feats):
+            raise ValueError(f"recenter needs 2D normalization and the 'j' stream (bones and motions do "
+                             f"not depend on position); this spec has {self.normalization!r} and "
+                             f"{list(self.feats)}")
         if self.window < 0:
             raise ValueError(f"window {self.window}: must be 0 (= clip_len) or a positive number of frames")
 

@@ -75,6 +75,7 @@ class DataConfig:
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
     placement: float = 0.0  # training: share of draws moved to a random place and size in the image
     placement_scale: list[float] = field(default_factory=lambda: [0.6, 1.4])  # size range of those draws
+    recenter: bool = False  # ModelSpec.recenter: joint stream centred per clip (not PYSKL)
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)

@@ -147,10 +147,14 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
         raise ConfigError("'data.layout': the data names no layout and its joint count matches no built-in "
                           "one; set data.layout to a layout name or YAML file")
     first = (train or val or test or data["annotations"])[0]
+    normalization = _normalization(first)
+    if cfg.recenter and (normalization != "2d" or "j" not in cfg.feats):
+        raise ConfigError(f"'data.recenter': the data is {normalization} with feats {list(cfg.feats)}; "
+                          "recentring moves 2D joints only: use 2D data with the 'j' stream or set it false")
     spec = ModelSpec(
         layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
         clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window, fps=cfg.fps,
-        normalization=_normalization(first),
+        normalization=normalization, recenter=cfg.recenter,
         img_shape=tuple(cfg.img_shape) if cfg.img_shape else DEFAULT_IMG_SHAPE,
         in_channels=3 * len(cfg.feats))
     if first["keypoint"].shape[2] != spec.skeleton().num_joints:
