@@ -126,3 +126,13 @@ def test_the_shipped_default_model_recentres() -> None:
 
     spec = load_checkpoint(default_action_model()).spec
     assert spec.recenter and spec.normalization == "2d"  # recipe v3: docs/accuracy.md, the model card
+
+
+def test_an_onnx_export_keeps_recenter(tmp_path) -> None:
+    """The action node loads the ONNX export without the .pth: the flag must travel in its metadata."""
+    from action_recognition.model.export import export_onnx, read_onnx_spec
+
+    torch.manual_seed(0)
+    path = tmp_path / "m.onnx"
+    export_onnx(build_model(SPEC).eval(), path, spec=SPEC)
+    assert read_onnx_spec(path).recenter is True
