@@ -42,8 +42,8 @@ def sample_to_clips(sample: dict[str, Any], spec: ModelSpec, test_mode: bool = T
     feats = gen_ske_feat(kp, spec.feats, layout.bone_pairs, spec.has_score)
     inds = uniform_sample_frames(feats.shape[1], spec.clip_len, spec.num_clips, test_mode=test_mode, rng=rng)
     feats, _ = pose_decode(feats, inds)
-    if spec.recenter:  # after sampling: the frames the model sees are the ones centred
-        feats = recenter_clips(feats, spec.num_clips, channel=3 * spec.feats.index("j"))
+    if spec.recenter:  # on what the model sees: the sampled frames and the persons kept (extras are cut)
+        feats = recenter_clips(feats[:spec.num_person], spec.num_clips, channel=3 * spec.feats.index("j"))
     return format_gcn_input(feats, spec.num_person, spec.num_clips)
 
 

@@ -55,6 +55,18 @@ def test_visible_joints_average_to_the_centre_and_the_motion_stays() -> None:
     assert out[-1, :, 1][visible[-1]].mean() - out[0, :, 1][visible[0]].mean() > 0.1  # y down the image
 
 
+def test_a_person_the_model_does_not_see_does_not_move_the_centre() -> None:
+    kp, score = sitting()
+    other = kp + np.float32([450.0, 0.0])  # a second person the 1-person model never gets
+    both = {"keypoint": np.stack([kp, other]), "keypoint_score": np.stack([score, score]), "img_shape": IMG}
+    assert np.allclose(sample_to_clips(both, SPEC), clips(kp, score), atol=1e-6)
+    two = ModelSpec("coco", 3, clip_len=16, num_person=2, recenter=True)  # both seen: one common centre
+    out = sample_to_clips(both, two)[0]
+    visible = out[..., 2] > 0.01
+    assert np.allclose(out[..., :2][visible].mean(0), 0.0, atol=1e-5)
+    assert out[1, ..., 0][visible[1]].mean() - out[0, ..., 0][visible[0]].mean() > 0.4  # still apart
+
+
 def test_each_clip_is_centred_on_its_own_frames() -> None:
     feats = np.zeros((1, 8, 17, 3), np.float32)
     feats[:, :4, :, :2] = 0.5  # clip 1 up right, clip 2 down left, one clip half invisible
