@@ -13,6 +13,14 @@ NORMALIZATIONS: tuple[str, ...] = ("2d", "3d", "none")
 DEFAULT_FPS = 30.0  # training frame rate assumed for checkpoints that do not record one
 
 
+def recenter_unsupported(normalization: str, feats: tuple[str, ...] | list[str]) -> str | None:
+    """Why `recenter` cannot apply to this input, or None: it moves 2D joints (the 'j' stream) only."""
+    if normalization != "2d" or "j" not in feats:
+        return (f"it needs 2D normalization and the 'j' stream (bones and motions do not depend on "
+                f"position), not {normalization!r} with {list(feats)}")
+    return None
+
+
 @dataclass
 class ModelSpec:
     """What a checkpoint needs besides its weights.
@@ -65,10 +73,8 @@ class ModelSpec:
         if not (self.fps > 0 and self.fps < 1e4):
             raise ValueError(f"fps {self.fps}: the training frame rate must be a positive number of frames/s")
         self.recenter = bool(self.recenter)
-        if self.recenter and (self.normalization != "2d" or "j" not in self.feats):
-            raise ValueError(f"recenter needs 2D normalization and the 'j' stream (bones and motions do "
-                             f"not depend on position); this spec has {self.normalization!r} and "
-                             f"{list(self.feats)}")
+        if self.recenter and (why := recenter_unsupported(self.normalization, self.feats)):
+            raise ValueError(f"recenter: {why}")
         if self.window < 0:
             raise ValueError(f"window {self.window}: must be 0 (= clip_len) or a positive number of frames")
 

@@ -18,7 +18,7 @@ from action_recognition.data.format import (
 )
 from action_recognition.data.info import guess_layout
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
-from action_recognition.model.spec import ModelSpec
+from action_recognition.model.spec import ModelSpec, recenter_unsupported
 from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
 
@@ -148,9 +148,8 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
                           "one; set data.layout to a layout name or YAML file")
     first = (train or val or test or data["annotations"])[0]
     normalization = _normalization(first)
-    if cfg.recenter and (normalization != "2d" or "j" not in cfg.feats):
-        raise ConfigError(f"'data.recenter': the data is {normalization} with feats {list(cfg.feats)}; "
-                          "recentring moves 2D joints only: use 2D data with the 'j' stream or set it false")
+    if cfg.recenter and (why := recenter_unsupported(normalization, cfg.feats)):
+        raise ConfigError(f"'data.recenter': {why}; use 2D data with the 'j' stream or set it false")
     spec = ModelSpec(
         layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
         clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window, fps=cfg.fps,
