@@ -116,7 +116,9 @@ def render_report(s: dict, cfg, names: list[str], subsets: list[str],
         f"- layout `{spec['layout']}` ({len(names)} classes), feats {spec['feats']}, "
         f"clip_len {spec['clip_len']}, num_person {spec['num_person']}, normalization "
         f"`{spec['normalization']}` (pixels / image size, channels x, y, score), "
-        f"in_channels {spec['in_channels']}",
+        f"in_channels {spec['in_channels']}"
+        + "".join(f", {flag} (not PYSKL: `ModelSpec.{flag}`)"
+                  for flag in ("recenter", "rescale") if spec.get(flag)),
         "- classes (label order): " + ", ".join(f"{i} {n}" for i, n in enumerate(names)), "",
         "## Results", "",
         row("split", "clips", "samples", "top-1", "top-5", "mean class acc"), "|---|---|---|---|---|---|",

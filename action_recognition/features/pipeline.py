@@ -1,7 +1,7 @@
 """The PYSKL test/train pipeline as one call, for offline samples and for an online track window.
 
 Order (as PYSKL): normalise -> streams (GenSkeFeat) -> UniformSampleFrames -> PoseDecode ->
-[recentre, only for specs that ask: not PYSKL] -> FormatGCNInput.
+[recentre, rescale: only for specs that ask, not PYSKL] -> FormatGCNInput.
 Streams are computed on the whole sequence before sampling, so motion is the
 difference of consecutive source frames.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from action_recognition.features.formatting import format_gcn_input
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE, pre_normalize_2d, pre_normalize_3d
 from action_recognition.features.recenter import recenter_clips
+from action_recognition.features.rescale import rescale_clips
 from action_recognition.features.sampling import pose_decode, uniform_sample_frames
 from action_recognition.features.streams import gen_ske_feat
 from action_recognition.model.spec import ModelSpec
@@ -31,8 +32,9 @@ def sample_to_clips(sample: dict[str, Any], spec: ModelSpec, test_mode: bool = T
     layout = layout or spec.skeleton()
     kp = np.asarray(sample["keypoint"], dtype=np.float32)
     score = sample.get("keypoint_score")
+    img_shape = tuple(sample.get("img_shape", spec.img_shape))
     if spec.normalization == "2d":
-        kp = pre_normalize_2d(kp, score, tuple(sample.get("img_shape", spec.img_shape)))
+        kp = pre_normalize_2d(kp, score, img_shape)
         score = None
     elif spec.normalization == "3d":
         kp, _ = pre_normalize_3d(kp)
@@ -44,6 +46,9 @@ def sample_to_clips(sample: dict[str, Any], spec: ModelSpec, test_mode: bool = T
     feats, _ = pose_decode(feats, inds)
     if spec.recenter:  # on what the model sees: the sampled frames and the persons kept (extras are cut)
         feats = recenter_clips(feats[:spec.num_person], spec.num_clips, channel=3 * spec.feats.index("j"))
+    if spec.rescale:  # after centring: sizes scale about the person's centre
+        feats = rescale_clips(feats[:spec.num_person], spec.num_clips, spec.feats, layout.bone_pairs,
+                              img_shape)
     return format_gcn_input(feats, spec.num_person, spec.num_clips)
 
 

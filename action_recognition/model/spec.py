@@ -40,6 +40,9 @@ class ModelSpec:
     recenter: 2D only, not PYSKL: each sampled clip's joint stream is moved so that its visible joints'
         mean is the image centre, so where a person stands in the frame is not part of the input
         (`features.recenter`). False for PYSKL checkpoints and for those written before the field existed.
+    rescale: with recenter only, not PYSKL: x and y in one unit (half the image height), and each clip
+        scaled so that its mean visible bone has one length, so a person's size in the image and the
+        image's aspect are not part of the input (`features.rescale`). False where not recorded.
     """
 
     layout: str | dict
@@ -55,6 +58,7 @@ class ModelSpec:
     window: int = 0
     fps: float = DEFAULT_FPS
     recenter: bool = False
+    rescale: bool = False
     arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
 
     def __post_init__(self) -> None:
@@ -75,6 +79,9 @@ class ModelSpec:
         self.recenter = bool(self.recenter)
         if self.recenter and (why := recenter_unsupported(self.normalization, self.feats)):
             raise ValueError(f"recenter: {why}")
+        self.rescale = bool(self.rescale)
+        if self.rescale and not self.recenter:
+            raise ValueError("rescale: it scales about the person's centre, so it needs recenter too")
         if self.window < 0:
             raise ValueError(f"window {self.window}: must be 0 (= clip_len) or a positive number of frames")
 

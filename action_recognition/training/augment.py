@@ -19,7 +19,7 @@ import numpy as np
 from action_recognition.data.reproject import ViewConfig, random_view
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 
-NOISE_KEY = "augment_noise"  # a training sample with this key set gets `estimator_noise` on every draw
+NOISE_KEY = "augment_noise"  # share of a training sample's draws given `estimator_noise` (1 = every draw)
 VIEW_KEY = "augment_views"  # share of draws seen from a random viewpoint (needs VIEWS_3D_KEY)
 VIEWS_3D_KEY = "keypoint_ntu3d"  # the sample's NTU RGB+D 3D joints (M, T, 25, 3)
 FLIP_KEY = "augment_flip"  # share of draws mirrored left-right (`mirror`)

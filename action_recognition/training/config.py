@@ -47,7 +47,9 @@ class ExtraDataConfig:
     split: str | None = None  # None: every sample of the file
     repeat: int = 1  # times each in-set sample is listed per epoch
     other_repeat: int = 1  # times each out-of-set sample is listed per epoch (0: leave them out)
-    noise: bool = True  # add pose-estimator noise (training.augment) to every clip drawn from it
+    # pose-estimator noise (training.augment): true = on every draw, false = never, a number = that share of
+    # draws (the rest stay clean, as Kinect / motion-capture skeletons are)
+    noise: bool | float = True
     subjects: list[int] | None = None  # keep only these `subject` ids (None: all)
     # The same sequences as NTU RGB+D 25-joint 3D (metres, camera frame; matched by frame_dir): with it,
     # `views` of the draws see the person from a random camera viewpoint (data.reproject) instead of
@@ -76,6 +78,7 @@ class DataConfig:
     placement: float = 0.0  # training: share of draws moved to a random place and size in the image
     placement_scale: list[float] = field(default_factory=lambda: [0.6, 1.4])  # size range of those draws
     recenter: bool = False  # ModelSpec.recenter: joint stream centred per clip (not PYSKL)
+    rescale: bool = False  # ModelSpec.rescale: x, y in one unit, clips scaled to one bone length (not PYSKL)
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
@@ -147,6 +150,14 @@ def _coerce(value: Any, tp: Any, where: str, source: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], where, source)
+    if args and origin is not list and origin is not dict:  # X | Y: the first type the value fits
+        for inner_tp in args:
+            try:
+                return _coerce(value, inner_tp, where, source)
+            except ConfigError:
+                continue
+        names = " or ".join(getattr(a, "__name__", str(a)) for a in args)
+        raise ConfigError(f"{source}: '{where}' must be {names}, got {value!r}")
     if tp is bool:
         if isinstance(value, bool):
             return value
@@ -259,6 +270,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
         raise bad("data.window", f"is {d.window}: frames at data.fps, or 0 for clip_len")
     if not 0.0 < d.train_fraction <= 1.0:
         raise bad("data.train_fraction", f"is {d.train_fraction}: use a share in (0, 1], e.g. 0.5")
+    if d.rescale and not d.recenter:
+        raise bad("data.rescale", "needs data.recenter: true (clips are scaled about the person's centre); "
+                  "set both, or rescale: false")
     for i, extra in enumerate(d.extra):
         if not extra.file:
             raise bad(f"data.extra[{i}].file", "is empty: set the PYSKL .pkl file to add")
@@ -266,6 +280,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
             raise bad(f"data.extra[{i}].repeat", "and other_repeat must be >= 0")
         if not 0.0 <= extra.views <= 1.0:
             raise bad(f"data.extra[{i}].views", f"is {extra.views}: use a share of draws in [0, 1], e.g. 0.5")
+        if not 0.0 <= float(extra.noise) <= 1.0:
+            raise bad(f"data.extra[{i}].noise", f"is {extra.noise}: use true, false or a share of draws in "
+                      "[0, 1], e.g. 0.7")
         if not 0.0 <= extra.flip <= 1.0:
             raise bad(f"data.extra[{i}].flip", f"is {extra.flip}: use a share of draws in [0, 1], e.g. 0.5")
         if extra.views > 0 and not extra.file3d:

@@ -79,7 +79,7 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
         label = index[name] if in_set else other
         if label is None:
             continue
-        copy = {**sample, "label": int(label), NOISE_KEY: bool(extra.noise), FLIP_KEY: float(extra.flip)}
+        copy = {**sample, "label": int(label), NOISE_KEY: float(extra.noise), FLIP_KEY: float(extra.flip)}
         if views3d:
             kp3d = views3d.get(sample["frame_dir"])
             if kp3d is None or kp3d.shape[:2] != sample["keypoint"].shape[:2]:
@@ -153,7 +153,7 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     spec = ModelSpec(
         layout=layout, num_classes=len(classes), class_names=classes, feats=tuple(cfg.feats),
         clip_len=cfg.clip_len, num_person=cfg.num_person, num_clips=1, window=cfg.window, fps=cfg.fps,
-        normalization=normalization, recenter=cfg.recenter,
+        normalization=normalization, recenter=cfg.recenter, rescale=cfg.rescale,
         img_shape=tuple(cfg.img_shape) if cfg.img_shape else DEFAULT_IMG_SHAPE,
         in_channels=3 * len(cfg.feats))
     if first["keypoint"].shape[2] != spec.skeleton().num_joints:

@@ -94,7 +94,10 @@ class SkeletonClipDataset(Dataset):
                 sample = new_view(sample, np.random.default_rng(rng.randint(2**31)))
             if sample.get(FLIP_KEY) and rng.rand() < sample[FLIP_KEY]:  # the other hand / leg
                 sample = mirror(sample, self.mirror_pairs)
-            if sample.get(NOISE_KEY):  # clean real skeletons: add what a pose estimator would
+            # clean real skeletons as an estimator sees them, on a share of draws (1: no number drawn,
+            # so runs from before the share existed keep their random streams)
+            noise = float(sample.get(NOISE_KEY, 0.0))
+            if noise > 0 and (noise >= 1.0 or rng.rand() < noise):
                 sample = estimator_noise(sample, np.random.default_rng(rng.randint(2**31)))
             if self.placement > 0:  # anywhere in the image, any size; its own stream leaves `rng` as it was
                 place_rng = np.random.default_rng([seed, PLACEMENT_STREAM])

@@ -116,6 +116,28 @@ def test_training_clips_of_real_samples_get_noise_on_every_draw() -> None:
     assert torch.allclose(test_ds[0][0][0], SkeletonClipDataset([clean], spec, train=False)[0][0][0])
 
 
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_a_noise_share_leaves_the_other_draws_clean(share: float) -> None:
+    spec = ModelSpec(layout="coco", num_classes=2, clip_len=16, num_person=1)
+    ds = SkeletonClipDataset([{**clean_sample("a", 0), NOISE_KEY: share}], spec, train=True, seed=3)
+    noisy = []
+    for epoch in range(200):
+        ds.set_epoch(epoch)
+        scores = ds[0][0][0, :, :, 2]  # (clip_len, V): Kinect-like 0.95 everywhere unless noise came
+        noisy.append(not torch.allclose(scores, torch.full_like(scores, 0.95)))
+    rate = float(np.mean(noisy))
+    assert abs(rate - share) < 0.1, (share, rate)
+
+
+def test_config_takes_a_noise_share_and_rejects_one_outside_0_1() -> None:
+    cfg = load_config(None, ["data.file=x.pkl", "data.extra=[{file: a.pkl, noise: 0.7}, {file: b.pkl}]"])
+    assert cfg.data.extra[0].noise == 0.7 and cfg.data.extra[1].noise is True
+    with pytest.raises(ConfigError, match=r"data.extra\[0\].noise.*\[0, 1\]"):
+        load_config(None, ["data.file=x.pkl", "data.extra=[{file: a.pkl, noise: 1.5}]"])
+    with pytest.raises(ConfigError, match=r"data.extra\[0\].noise' must be bool or float"):
+        load_config(None, ["data.file=x.pkl", "data.extra=[{file: a.pkl, noise: often}]"])
+
+
 def test_fine_tuning_to_an_appended_class_keeps_the_old_rows(tmp_path: Path) -> None:
     torch.manual_seed(0)
     old_spec = ModelSpec(layout="coco", num_classes=3, clip_len=16)
