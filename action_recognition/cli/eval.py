@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="--real: scale every person by this factor about the image centre")
     parser.add_argument("--canvas", default=None, metavar="WxH",
                         help="--real: put the same pixels in a WxH frame (the person smaller, off-centre)")
+    parser.add_argument("--hide", default=None, metavar="JOINT[,JOINT...]",
+                        help="--real: these joints (the model layout's names, e.g. left_ankle,right_ankle) "
+                             "never detected, as for a person cut by the frame's bottom edge")
     parser.add_argument("--split", default="test", help="split to evaluate; 'all' for every sample")
     parser.add_argument("--num-clips", type=int, default=10, help="test clips per sample (PYSKL: 10)")
     parser.add_argument("--batch-size", type=int, default=16)

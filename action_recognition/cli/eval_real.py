@@ -16,6 +16,7 @@ def run_real(args: argparse.Namespace) -> int:
         evaluate_set,
         format_sweep,
         format_table,
+        hidden,
         load_labelled,
         reframed,
         seen_from,
@@ -55,6 +56,12 @@ def run_real(args: argparse.Namespace) -> int:
         print(f"error: --shift {args.shift!r} / --scale {args.scale!r} / --canvas {args.canvas!r}: write "
               "e.g. --shift 0,-60 --scale 0.7 --canvas 1280x720 (positive scale and canvas)", file=sys.stderr)
         return 2
+    names = list(ckpt.spec.skeleton().joint_names)
+    hide = [n.strip() for n in args.hide.split(",") if n.strip()] if args.hide else []
+    if [n for n in hide if n not in names]:
+        print(f"error: --hide {args.hide!r}: {[n for n in hide if n not in names]} are not joints of the "
+              f"model's layout; use names from {names}", file=sys.stderr)
+        return 2
     reports = []
     scores: dict = {}
     for path in args.real:
@@ -64,6 +71,8 @@ def run_real(args: argparse.Namespace) -> int:
                 data = seen_from(data, args.view_yaw, args.view_pitch)
             if any(shift) or args.scale != 1.0 or canvas is not None:
                 data = reframed(data, shift, args.scale, canvas)
+            if hide:
+                data = hidden(data, [names.index(n) for n in hide], "+".join(hide))
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             return 2
@@ -72,6 +81,7 @@ def run_real(args: argparse.Namespace) -> int:
     result = {"checkpoint": str(args.checkpoint), "threshold": threshold, "noise_seed": args.noise_seed,
               "subjects": subjects, "view_yaw": args.view_yaw, "view_pitch": args.view_pitch,
               "shift": list(shift), "scale": args.scale, "canvas": list(canvas) if canvas else None,
+              "hide": hide,
               "reports": reports}
     print(format_table(reports, classes))
     print("\nin-set top-1 % / out-of-set rejected % per score threshold t:")

@@ -130,6 +130,20 @@ def reframed(data: LabelledSet, shift: tuple[float, float] = (0.0, 0.0), scale: 
                        data.fps)
 
 
+def hidden(data: LabelledSet, joints: Sequence[int], tag: str = "") -> LabelledSet:
+    """The same people with `joints` never detected (score 0, at (0, 0)), as a person cut by the frame's
+    bottom edge or seen only from the waist up reaches the model."""
+    out = []
+    for sample in data.samples:
+        kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
+        score = np.array(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32, copy=True)
+        kp[..., list(joints), :] = 0.0
+        score[..., list(joints)] = 0.0
+        out.append({**sample, "keypoint": kp, "keypoint_score": score})
+    name = data.name + (f"@hide_{tag}" if tag else f"@hide{len(joints)}")
+    return LabelledSet(name, out, data.labels, data.source_labels, data.fps)
+
+
 def windows_of(sample: dict[str, Any], length: int, stride: int) -> list[dict[str, Any]]:
     """Consecutive-frame windows of `length` every `stride` frames (the whole sample if shorter)."""
     total = int(sample["keypoint"].shape[1])

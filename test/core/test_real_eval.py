@@ -15,6 +15,7 @@ from action_recognition.recognition.model_source import resolve_model_path
 from action_recognition.training.real_eval import (
     LabelledSet,
     Prediction,
+    hidden,
     map_to_model,
     reframed,
     rejected,
@@ -158,8 +159,14 @@ def test_eval_real_cli_reports_per_class_windows_and_rejection(tmp_path: Path, c
     result = json.loads((out / "real_metrics.json").read_text())
     assert rc == 0 and result["reports"][0]["file"] == "real@shift0,-60_scale0.5_canvas1280x720"
     assert (result["shift"], result["scale"], result["canvas"]) == ([0.0, -60.0], 0.5, [1280, 720])
-    for bad in (["--shift", "60"], ["--scale", "0"], ["--canvas", "1280"], ["--canvas", "0x720"]):
+    for bad in (["--shift", "60"], ["--scale", "0"], ["--canvas", "1280"], ["--canvas", "0x720"],
+                ["--hide", "left_ankle,tail"]):
         assert main(["eval", "--checkpoint", str(ckpt), "--real", str(data), *bad]) == 2, bad
+    rc = main(["eval", "--checkpoint", str(ckpt), "--real", str(data), "--windows", "2",
+               "--hide", "left_ankle,right_ankle", "--out", str(out)])
+    result = json.loads((out / "real_metrics.json").read_text())
+    assert rc == 0 and result["hide"] == ["left_ankle", "right_ankle"]
+    assert result["reports"][0]["file"] == "real@hide_left_ankle+right_ankle"
 
 
 def test_lowering_the_unknown_logit_moves_samples_back_into_the_set() -> None:
@@ -172,6 +179,20 @@ def test_lowering_the_unknown_logit_moves_samples_back_into_the_set() -> None:
     assert rows == [{"margin": 0.0, "top1": 0.0, "rejection": 1.0},
                     {"margin": 1.0, "top1": 1.0, "rejection": 1.0}]
     assert unknown_margin_sweep(Prediction(probs, np.array([0, -1])), ["a", "b", "c"]) == []
+
+
+def test_hidden_joints_reach_the_model_as_never_detected() -> None:
+    kp = np.full((1, 4, 17, 2), 300.0, np.float32)
+    score = np.full((1, 4, 17), 0.9, np.float32)
+    data = LabelledSet("set", [{"keypoint": kp, "keypoint_score": score, "img_shape": (480, 640)}],
+                       np.array([0]), ["sitting down"], 30.0)
+    out = hidden(data, [15, 16], "ankles")
+    (sample,) = out.samples
+    assert np.all(sample["keypoint"][..., 15:, :] == 0) and np.all(sample["keypoint_score"][..., 15:] == 0)
+    assert np.all(sample["keypoint"][..., :15, :] == 300.0)
+    assert np.all(sample["keypoint_score"][..., :15] == 0.9)
+    assert kp[0, 0, 15, 0] == 300.0 and score[0, 0, 15] == 0.9  # the input is not changed
+    assert out.name == "set@hide_ankles" and out.labels.tolist() == [0]
 
 
 def test_reframing_moves_and_scales_detected_joints_only_and_can_enlarge_the_frame() -> None:
