@@ -176,3 +176,28 @@ def replace_in_image(sample: dict[str, Any], rng: np.random.Generator,
     out = dict(sample)
     out["keypoint"] = np.where(valid[..., None], moved, 0.0).astype(np.float32)
     return out
+
+
+def cut_below(sample: dict[str, Any], rng: np.random.Generator,
+              keep: tuple[float, float] = (0.55, 0.95)) -> dict[str, Any]:
+    """A copy of a 2D sample seen through a frame whose bottom edge cuts the person.
+
+    A horizontal line is drawn at a share U(keep) of the way down the sequence's visible extent (all
+    frames and people); joints below it are not detected (at (0, 0) with score 0), as a pose estimator
+    reports a person close to the camera or behind a desk. The line stays put while the person moves, as
+    an image edge does.
+    """
+    kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
+    score = np.array(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32, copy=True)
+    valid = (np.abs(kp).sum(-1) > 0) & (score > 0)
+    if not valid.any():
+        return dict(sample)
+    ys = kp[..., 1][valid]
+    line = ys.min() + rng.uniform(*keep) * (ys.max() - ys.min())
+    below = valid & (kp[..., 1] > line)
+    kp[below] = 0.0
+    score[below] = 0.0
+    out = dict(sample)
+    out["keypoint"] = kp
+    out["keypoint_score"] = score
+    return out

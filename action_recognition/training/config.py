@@ -77,6 +77,7 @@ class DataConfig:
     p_interval: list[float] = field(default_factory=lambda: [1.0, 1.0])  # training: random sub-window share
     placement: float = 0.0  # training: share of draws moved to a random place and size in the image
     placement_scale: list[float] = field(default_factory=lambda: [0.6, 1.4])  # size range of those draws
+    cut: float = 0.0  # training: share of 2D draws whose lower part a frame edge hides (augment.cut_below)
     recenter: bool = False  # ModelSpec.recenter: joint stream centred per clip (not PYSKL)
     rescale: bool = False  # ModelSpec.rescale: x, y in one unit, clips scaled to one bone length (not PYSKL)
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
@@ -261,6 +262,8 @@ def _validate(cfg: TrainConfig, source: str) -> None:
                   "e.g. [0.5, 1.0]")
     if not 0.0 <= d.placement <= 1.0:
         raise bad("data.placement", f"is {d.placement}: use a share of training draws in [0, 1], e.g. 0.5")
+    if not 0.0 <= d.cut <= 1.0:
+        raise bad("data.cut", f"is {d.cut}: use a share of training draws in [0, 1], e.g. 0.2")
     if len(d.placement_scale) != 2 or not 0.0 < d.placement_scale[0] <= d.placement_scale[1]:
         raise bad("data.placement_scale", f"is {d.placement_scale}: write [low, high] with 0 < low <= high, "
                   "e.g. [1.0, 1.0] to move without resizing")

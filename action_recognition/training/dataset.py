@@ -22,6 +22,7 @@ from action_recognition.training.augment import (
     NOISE_KEY,
     VIEW_KEY,
     PlacementConfig,
+    cut_below,
     estimator_noise,
     mirror,
     mirror_pairs,
@@ -30,6 +31,7 @@ from action_recognition.training.augment import (
 )
 
 PLACEMENT_STREAM = 1  # `data.placement` draws from (item seed, this), apart from the item's main stream
+CUT_STREAM = 2  # `data.cut` draws from (item seed, this)
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -60,13 +62,15 @@ class SkeletonClipDataset(Dataset):
 
     `repeat` lists the samples that many times per epoch (PYSKL's RepeatDataset). `placement`: share of
     training draws moved to a random place and size in the image (`training.augment.replace_in_image`).
+    `cut`: share of 2D training draws whose lower part a frame edge hides (`training.augment.cut_below`).
     """
 
     def __init__(self, samples: Sequence[dict[str, Any]], spec: ModelSpec, train: bool,
                  num_clips: int = 1, seed: int = 0, repeat: int = 1,
                  p_interval: tuple[float, float] = (1.0, 1.0), placement: float = 0.0,
-                 placement_cfg: PlacementConfig | None = None) -> None:
+                 placement_cfg: PlacementConfig | None = None, cut: float = 0.0) -> None:
         self.samples = list(samples)
+        self.cut = float(cut)
         self.placement = float(placement)
         self.placement_cfg = placement_cfg or PlacementConfig()
         self.p_interval = (float(p_interval[0]), float(p_interval[1]))
@@ -103,6 +107,10 @@ class SkeletonClipDataset(Dataset):
                 place_rng = np.random.default_rng([seed, PLACEMENT_STREAM])
                 if place_rng.random() < self.placement:
                     sample = replace_in_image(sample, place_rng, self.placement_cfg)
+            if self.cut > 0 and np.asarray(sample["keypoint"]).shape[-1] == 2:  # its own stream too
+                cut_rng = np.random.default_rng([seed, CUT_STREAM])
+                if cut_rng.random() < self.cut:
+                    sample = cut_below(sample, cut_rng)
             if self.p_interval != (1.0, 1.0):
                 sample = random_sub_window(sample, self.p_interval, rng)
             clips = sample_to_clips(sample, self.spec, test_mode=False, rng=rng, layout=self.layout)[0]

@@ -97,7 +97,8 @@ class Trainer:
         self.train_set = SkeletonClipDataset(data.train, self.spec, train=True, seed=cfg.seed,
                                              repeat=cfg.data.repeat, p_interval=tuple(cfg.data.p_interval),
                                              placement=cfg.data.placement,
-                                             placement_cfg=PlacementConfig(scale=tuple(cfg.data.placement_scale)))
+                                             placement_cfg=PlacementConfig(scale=tuple(cfg.data.placement_scale)),
+                                             cut=cfg.data.cut)
         self.sampler = DistributedSampler(self.train_set, num_replicas=self.dist.world_size,
                                           rank=self.dist.rank, shuffle=True, seed=cfg.seed)
         per_rank = len(self.sampler)
