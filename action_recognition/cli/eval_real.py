@@ -58,8 +58,9 @@ def run_real(args: argparse.Namespace) -> int:
         return 2
     names = list(ckpt.spec.skeleton().joint_names)
     hide = [n.strip() for n in args.hide.split(",") if n.strip()] if args.hide else []
-    if [n for n in hide if n not in names]:
-        print(f"error: --hide {args.hide!r}: {[n for n in hide if n not in names]} are not joints of the "
+    strangers = [n for n in hide if n not in names]
+    if strangers:
+        print(f"error: --hide {args.hide!r}: {strangers} are not joints of the "
               f"model's layout; use names from {names}", file=sys.stderr)
         return 2
     reports = []

@@ -178,6 +178,17 @@ def replace_in_image(sample: dict[str, Any], rng: np.random.Generator,
     return out
 
 
+def undetected(sample: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """A copy of a 2D sample whose joints where `mask` (broadcast to (M, T, V)) is set were not detected:
+    at (0, 0) with score 0, as PreNormalize2D and the estimator report a missed joint."""
+    kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
+    score = np.array(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32, copy=True)
+    mask = np.broadcast_to(mask, score.shape)
+    kp[mask] = 0.0
+    score[mask] = 0.0
+    return {**sample, "keypoint": kp, "keypoint_score": score}
+
+
 def cut_below(sample: dict[str, Any], rng: np.random.Generator,
               keep: tuple[float, float] = (0.55, 0.95)) -> dict[str, Any]:
     """A copy of a 2D sample seen through a frame whose bottom edge cuts the person.
@@ -187,17 +198,11 @@ def cut_below(sample: dict[str, Any], rng: np.random.Generator,
     reports a person close to the camera or behind a desk. The line stays put while the person moves, as
     an image edge does.
     """
-    kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
-    score = np.array(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32, copy=True)
+    kp = np.asarray(sample["keypoint"], dtype=np.float32)
+    score = np.asarray(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32)
     valid = (np.abs(kp).sum(-1) > 0) & (score > 0)
     if not valid.any():
         return dict(sample)
     ys = kp[..., 1][valid]
     line = ys.min() + rng.uniform(*keep) * (ys.max() - ys.min())
-    below = valid & (kp[..., 1] > line)
-    kp[below] = 0.0
-    score[below] = 0.0
-    out = dict(sample)
-    out["keypoint"] = kp
-    out["keypoint_score"] = score
-    return out
+    return undetected(sample, valid & (kp[..., 1] > line))

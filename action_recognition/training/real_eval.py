@@ -27,7 +27,7 @@ from action_recognition.features import sample_to_clips
 from action_recognition.features.formatting import average_clips
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 from action_recognition.model.spec import ModelSpec
-from action_recognition.training.augment import estimator_noise
+from action_recognition.training.augment import estimator_noise, undetected
 
 UNKNOWN = "unknown"
 OUT_OF_SET = -1
@@ -133,13 +133,7 @@ def reframed(data: LabelledSet, shift: tuple[float, float] = (0.0, 0.0), scale: 
 def hidden(data: LabelledSet, joints: Sequence[int], tag: str = "") -> LabelledSet:
     """The same people with `joints` never detected (score 0, at (0, 0)), as a person cut by the frame's
     bottom edge or seen only from the waist up reaches the model."""
-    out = []
-    for sample in data.samples:
-        kp = np.array(sample["keypoint"], dtype=np.float32, copy=True)
-        score = np.array(sample.get("keypoint_score", np.ones(kp.shape[:-1])), dtype=np.float32, copy=True)
-        kp[..., list(joints), :] = 0.0
-        score[..., list(joints)] = 0.0
-        out.append({**sample, "keypoint": kp, "keypoint_score": score})
+    out = [undetected(s, np.isin(np.arange(np.shape(s["keypoint"])[-2]), list(joints))) for s in data.samples]
     name = data.name + (f"@hide_{tag}" if tag else f"@hide{len(joints)}")
     return LabelledSet(name, out, data.labels, data.source_labels, data.fps)
 
