@@ -118,7 +118,7 @@ def render_report(s: dict, cfg, names: list[str], subsets: list[str],
         f"`{spec['normalization']}` (pixels / image size, channels x, y, score), "
         f"in_channels {spec['in_channels']}"
         + "".join(f", {flag} (not PYSKL: `ModelSpec.{flag}`)"
-                  for flag in ("recenter", "rescale") if spec.get(flag)),
+                  for flag in ("recenter", "rescale", "bone_lengths") if spec.get(flag)),
         "- classes (label order): " + ", ".join(f"{i} {n}" for i, n in enumerate(names)), "",
         "## Results", "",
         row("split", "clips", "samples", "top-1", "top-5", "mean class acc"), "|---|---|---|---|---|---|",

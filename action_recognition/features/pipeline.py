@@ -48,7 +48,7 @@ def sample_to_clips(sample: dict[str, Any], spec: ModelSpec, test_mode: bool = T
         feats = recenter_clips(feats[:spec.num_person], spec.num_clips, channel=3 * spec.feats.index("j"))
     if spec.rescale:  # after centring: sizes scale about the person's centre
         feats = rescale_clips(feats[:spec.num_person], spec.num_clips, spec.feats, layout.bone_pairs,
-                              img_shape)
+                              img_shape, bone_lengths=spec.bone_lengths)
     return format_gcn_input(feats, spec.num_person, spec.num_clips)
 
 

@@ -43,6 +43,9 @@ class ModelSpec:
     rescale: with recenter only, not PYSKL: x and y in one unit (half the image height), and each clip
         scaled so that its mean visible bone has one length, so a person's size in the image and the
         image's aspect are not part of the input (`features.rescale`). False where not recorded.
+    bone_lengths: with rescale only: each bone's typical length relative to the mean bone, one per
+        layout bone pair (`features.bone_proportions`, measured on the training data), so that a person
+        seen only in part gets the size of the whole body. None: the plain mean of the visible bones.
     """
 
     layout: str | dict
@@ -59,6 +62,7 @@ class ModelSpec:
     fps: float = DEFAULT_FPS
     recenter: bool = False
     rescale: bool = False
+    bone_lengths: tuple[float, ...] | None = None
     arch: dict[str, Any] = field(default_factory=dict)  # non-default STGCNPP keyword arguments
 
     def __post_init__(self) -> None:
@@ -82,8 +86,24 @@ class ModelSpec:
         self.rescale = bool(self.rescale)
         if self.rescale and not self.recenter:
             raise ValueError("rescale: it scales about the person's centre, so it needs recenter too")
+        if self.bone_lengths is not None:
+            self._check_bone_lengths()
         if self.window < 0:
             raise ValueError(f"window {self.window}: must be 0 (= clip_len) or a positive number of frames")
+
+    def _check_bone_lengths(self) -> None:
+        lengths = tuple(float(x) for x in self.bone_lengths)
+        pairs = self.skeleton().bone_pairs
+        if not self.rescale:
+            raise ValueError("bone_lengths: they only size the person for rescale; set rescale or drop them")
+        if len(lengths) != len(pairs):
+            raise ValueError(f"bone_lengths: {len(lengths)} values for the layout's {len(pairs)} bone pairs; "
+                             "give one per bone pair (0 for the centre's pair with itself)")
+        bad = [k for k, ((a, b), x) in enumerate(zip(pairs, lengths, strict=True))
+               if not (x == x and x >= 0 and x < 1e3) or (a != b and x <= 0)]
+        if bad:
+            raise ValueError(f"bone_lengths: entries {bad} are not positive finite lengths")
+        self.bone_lengths = lengths
 
     @property
     def window_frames(self) -> int:
@@ -109,6 +129,8 @@ class ModelSpec:
         out = dataclasses.asdict(self)
         out["feats"] = list(self.feats)
         out["img_shape"] = list(self.img_shape)
+        if self.bone_lengths is not None:
+            out["bone_lengths"] = list(self.bone_lengths)
         return out
 
     @classmethod

@@ -80,6 +80,8 @@ class DataConfig:
     cut: float = 0.0  # training: share of 2D draws whose lower part a frame edge hides (augment.cut_below)
     recenter: bool = False  # ModelSpec.recenter: joint stream centred per clip (not PYSKL)
     rescale: bool = False  # ModelSpec.rescale: x, y in one unit, clips scaled to one bone length (not PYSKL)
+    bone_lengths: bool = False  # with rescale: measure each bone's typical length on the training data
+    # (ModelSpec.bone_lengths), so a person seen only in part is sized as the whole body
     img_shape: list[int] | None = None  # fallback (H, W) for samples without img_shape
     synth: SynthDataConfig | None = None
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
@@ -276,6 +278,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
     if d.rescale and not d.recenter:
         raise bad("data.rescale", "needs data.recenter: true (clips are scaled about the person's centre); "
                   "set both, or rescale: false")
+    if d.bone_lengths and not d.rescale:
+        raise bad("data.bone_lengths", "sizes the person for data.rescale; set rescale: true too, or "
+                  "bone_lengths: false")
     for i, extra in enumerate(d.extra):
         if not extra.file:
             raise bad(f"data.extra[{i}].file", "is empty: set the PYSKL .pkl file to add")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from action_recognition.data.format import (
 )
 from action_recognition.data.info import guess_layout
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
+from action_recognition.features.rescale import bone_proportions
 from action_recognition.model.spec import ModelSpec, recenter_unsupported
 from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
@@ -159,4 +161,6 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     if first["keypoint"].shape[2] != spec.skeleton().num_joints:
         raise ConfigError(f"'data.layout': layout {layout!r} does not fit the data's "
                           f"{first['keypoint'].shape[2]} joints")
+    if cfg.bone_lengths and train:  # people as the model will see them in training, every source
+        spec = dataclasses.replace(spec, bone_lengths=bone_proportions(train, spec.skeleton().bone_pairs))
     return PreparedData(spec, train, val, test, classes)
