@@ -122,3 +122,12 @@ def test_training_measures_them_on_its_data_and_the_config_names_what_they_need(
     assert prepare_data(tiny_config(data, tmp_path / "run", *on).data).spec.bone_lengths is None
     with pytest.raises(ConfigError, match=r"data\.bone_lengths.*rescale"):
         tiny_config(data, tmp_path / "run", "data.recenter=true", "data.bone_lengths=true")
+
+
+def test_the_shipped_default_model_sizes_people_seen_in_part_as_whole() -> None:
+    from action_recognition.paths import default_action_model
+
+    spec = load_checkpoint(default_action_model()).spec
+    assert spec.rescale and spec.bone_lengths is not None  # recipe v5: docs/accuracy.md, the model card
+    lengths = np.array(spec.bone_lengths)
+    assert lengths[15] > 4 * lengths[1]  # a shin against an eye-to-nose bone
