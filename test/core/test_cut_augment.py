@@ -6,23 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from augment_testdata import draws_with_and_without, eval_clip_untouched, person_sitting
 
 from action_recognition.model import ModelSpec
 from action_recognition.training.augment import cut_below
 from action_recognition.training.config import ConfigError, load_config
-from action_recognition.training.dataset import SkeletonClipDataset
 
 torch.set_num_threads(1)
-IMG = (480, 640)
-
-
-def person_sitting(frames: int = 60) -> dict:
-    """A figure whose joints run from y 140 (head) to 400 (feet) and sink 60 px over the sequence."""
-    t = np.linspace(0.0, 1.0, frames, dtype=np.float32)
-    base = np.stack([np.linspace(300, 340, 17), np.linspace(140, 400, 17)], -1).astype(np.float32)
-    kp = base[None] + np.stack([np.zeros_like(t), 60 * t], -1)[:, None]
-    return {"frame_dir": "sit", "label": 0, "keypoint": kp[None].astype(np.float32),
-            "keypoint_score": np.full((1, frames, 17), 0.9, np.float32), "img_shape": IMG}
 
 
 def test_joints_below_one_image_line_are_hidden_and_the_rest_kept() -> None:
@@ -45,14 +35,11 @@ def test_joints_below_one_image_line_are_hidden_and_the_rest_kept() -> None:
 def test_cut_hides_that_share_of_training_draws_only() -> None:
     spec = ModelSpec(layout="coco", num_classes=2, clip_len=16, num_person=1)
     sample = person_sitting()
-    plain = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3)
-    cut = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3, cut=0.5)
-    changed = [not torch.allclose(plain[i][0], cut[i][0]) for i in range(40)]
+    _, cut, changed = draws_with_and_without(sample, spec, cut=0.5)
     assert 10 <= sum(changed) <= 30  # about half; the others are exactly the draws without it
     missing = [float((cut[i][0][..., 2] == 0).float().mean()) for i in range(40) if changed[i]]
     assert min(missing) > 0  # the changed draws lost joints
-    test_set = SkeletonClipDataset([sample], spec, train=False, num_clips=1, cut=1.0)
-    assert torch.allclose(test_set[0][0], SkeletonClipDataset([sample], spec, train=False)[0][0])
+    assert eval_clip_untouched(sample, spec, cut=1.0)
 
 
 def test_config_rejects_a_cut_share_outside_0_1() -> None:

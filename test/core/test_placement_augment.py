@@ -7,24 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from augment_testdata import IMG, draws_with_and_without, eval_clip_untouched, person_sitting
 
 from action_recognition.model import ModelSpec
 from action_recognition.training.augment import PlacementConfig, replace_in_image
 from action_recognition.training.config import ConfigError, load_config
-from action_recognition.training.dataset import SkeletonClipDataset
 
 torch.set_num_threads(1)
-IMG = (480, 640)  # (height, width)
-
-
-def person_sitting(frames: int = 60) -> dict:
-    """A standing figure centred in a 640x480 image whose joints sink 60 px (a person sitting down)."""
-    t = np.linspace(0.0, 1.0, frames, dtype=np.float32)
-    base = np.stack([np.linspace(300, 340, 17), np.linspace(140, 400, 17)], -1).astype(np.float32)
-    kp = base[None] + np.stack([np.zeros_like(t), 60 * t], -1)[:, None]
-    kp[10:12, 4] = 0.0  # a joint the estimator missed for two frames
-    return {"frame_dir": "sit", "label": 0, "total_frames": frames, "keypoint": kp[None],
-            "keypoint_score": np.full((1, frames, 17), 0.9, np.float32), "img_shape": IMG}
 
 
 def box(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +22,7 @@ def box(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_a_moved_sequence_keeps_its_motion_and_stays_inside_the_image() -> None:
-    sample = person_sitting()
+    sample = person_sitting(missed=True)
     before = sample["keypoint"].copy()
     lo0, hi0 = box(before)
     tops = []
@@ -54,7 +43,7 @@ def test_a_moved_sequence_keeps_its_motion_and_stays_inside_the_image() -> None:
 
 
 def test_a_sequence_too_big_to_grow_is_shrunk_to_fit() -> None:
-    sample = person_sitting()
+    sample = person_sitting(missed=True)
     sample["keypoint"][..., 1] = sample["keypoint"][..., 1] * 1.5 - 150  # spans about 470 of 480 px
     sample["keypoint"][0, 10:12, 4] = 0.0
     for seed in range(50):
@@ -65,14 +54,11 @@ def test_a_sequence_too_big_to_grow_is_shrunk_to_fit() -> None:
 
 def test_placement_moves_that_share_of_training_draws_only() -> None:
     spec = ModelSpec(layout="coco", num_classes=2, clip_len=16, num_person=1)
-    sample = person_sitting()
-    plain = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3)
-    placed = SkeletonClipDataset([sample] * 40, spec, train=True, seed=3, placement=0.5)
-    moved = [not torch.allclose(plain[i][0], placed[i][0]) for i in range(40)]
+    sample = person_sitting(missed=True)
+    _, _, moved = draws_with_and_without(sample, spec, placement=0.5)
     assert 10 <= sum(moved) <= 30  # about half of the draws; the others are exactly the draws without it
     # evaluation clips are never moved: held-out people are measured as filmed
-    test_set = SkeletonClipDataset([sample], spec, train=False, num_clips=1, placement=1.0)
-    assert torch.allclose(test_set[0][0], SkeletonClipDataset([sample], spec, train=False)[0][0])
+    assert eval_clip_untouched(sample, spec, placement=1.0)
 
 
 def test_config_rejects_a_placement_share_outside_0_1() -> None:
@@ -82,7 +68,7 @@ def test_config_rejects_a_placement_share_outside_0_1() -> None:
 
 
 def test_a_fixed_scale_only_moves_the_sequence() -> None:
-    sample = person_sitting()
+    sample = person_sitting(missed=True)
     lo0, hi0 = box(sample["keypoint"])
     spans, tops = [], []
     for seed in range(100):
