@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from action_recognition.model.spec import DEFAULT_IMG_SHAPE
+
 SCORE_THRESHOLD = 0.01
-DEFAULT_IMG_SHAPE = (1080, 1920)  # (height, width), PYSKL's default
 
 
 def pre_normalize_2d(keypoint: np.ndarray, keypoint_score: np.ndarray | None = None,

@@ -11,6 +11,7 @@ from action_recognition.skeleton import SkeletonLayout, get_layout, layout_from_
 FEATS: tuple[str, ...] = ("j", "b", "jm", "bm")
 NORMALIZATIONS: tuple[str, ...] = ("2d", "3d", "none")
 DEFAULT_FPS = 30.0  # training frame rate assumed for checkpoints that do not record one
+DEFAULT_IMG_SHAPE = (1080, 1920)  # (height, width): PYSKL's PreNormalize2D default
 
 
 def recenter_unsupported(normalization: str, feats: tuple[str, ...] | list[str]) -> str | None:
@@ -56,7 +57,7 @@ class ModelSpec:
     num_person: int = 2
     num_clips: int = 1
     normalization: str = "2d"
-    img_shape: tuple[int, int] = (1080, 1920)
+    img_shape: tuple[int, int] = DEFAULT_IMG_SHAPE
     in_channels: int = 3
     window: int = 0
     fps: float = DEFAULT_FPS
