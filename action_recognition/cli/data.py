@@ -25,7 +25,11 @@ def _synth(args: argparse.Namespace) -> int:
     try:
         classes = resolve_classes(args.classes, DEFAULT_CLASSES)
         cfg = SynthConfig(
-            classes=tuple(classes), layout=args.layout, dims=args.dims, second_person_prob=args.second_person
+            classes=tuple(classes),
+            layout=args.layout,
+            dims=args.dims,
+            second_person_prob=args.second_person,
+            train_cameras=args.train_cameras,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -125,6 +129,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--test-frac", type=float, default=0.1, help="test: unseen body sizes, cameras and seeds")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--second-person", type=float, default=0.3, help="chance of a bystander in a clip")
+    p.add_argument(
+        "--train-cameras",
+        default="disjoint",
+        choices=["disjoint", "all"],
+        help="disjoint: test cameras unseen in training (default); all: train on every camera, test keeps "
+        "unseen bodies and view angles",
+    )
     p.add_argument("--workers", type=int, default=1, help="processes (the result does not depend on it)")
     p.add_argument("--out", required=True, help="output .pkl")
     p.add_argument("--quiet", action="store_true")

@@ -34,6 +34,7 @@ class SynthDataConfig:
     seed: int = 0
     workers: int = 2
     second_person_prob: float = 0.3
+    train_cameras: str = "disjoint"  # "all": train on test's camera ranges too (data.synth.ranges)
 
 
 @dataclass
@@ -296,6 +297,9 @@ def _validate(cfg: TrainConfig, source: str) -> None:
         if extra.views > 0 and not extra.file3d:
             raise bad(f"data.extra[{i}].views", f"needs data.extra[{i}].file3d: the same sequences as NTU "
                       "RGB+D 3D joints to see from new viewpoints (or set views: 0)")
+    if d.synth is not None and d.synth.train_cameras not in ("disjoint", "all"):
+        raise bad("data.synth.train_cameras", f"is {d.synth.train_cameras!r}: use disjoint (train and test "
+                  "cameras apart) or all (train on every camera)")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):
         raise bad("data.img_shape", f"is {d.img_shape}: write [height, width], e.g. [1080, 1920]")
     if cfg.optim.lr <= 0:

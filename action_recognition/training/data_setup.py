@@ -40,7 +40,7 @@ def generate_synthetic(path: Path, synth: SynthDataConfig) -> Path:
     from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 
     cfg = SynthConfig(classes=tuple(synth.classes or DEFAULT_CLASSES), layout=synth.layout,
-                      second_person_prob=synth.second_person_prob)
+                      second_person_prob=synth.second_person_prob, train_cameras=synth.train_cameras)
     total = sum(synth.sizes.values())
     print(f"generating {total} synthetic samples into {path} (seed {synth.seed}) ...", file=sys.stderr)
     data = generate_dataset(cfg, dict(synth.sizes), seed=synth.seed, workers=synth.workers)

@@ -80,6 +80,16 @@ def test_cli_synth_then_info(tmp_path, capsys):
     np.testing.assert_array_equal(
         load_dataset(again)["annotations"][3]["keypoint"], data["annotations"][3]["keypoint"]
     )
+    wide = tmp_path / "wide.pkl"
+    args = ["data", "synth", "--classes", "sit_stand", "--num", "10", "--test-frac", "0.2", "--val-frac", "0",
+            "--seed", "4", "--out", str(wide), "--quiet", "--train-cameras", "all"]
+    assert main(args) == 0
+    wide_data = load_dataset(wide)
+    assert wide_data["generator"]["train_cameras"] == "all"
+    by_name = {a["frame_dir"]: a["keypoint"] for a in data["annotations"]}
+    changed = [not np.array_equal(a["keypoint"], by_name[a["frame_dir"]]) for a in wide_data["annotations"]]
+    test_names = set(data["split"]["test"])
+    assert changed == [a["frame_dir"] not in test_names for a in wide_data["annotations"]]
     capsys.readouterr()
     png = tmp_path / "strips.png"
     assert main(["data", "info", str(out), "--png", str(png), "--samples", "2", "--frames", "3"]) == 0

@@ -9,8 +9,9 @@ import pytest
 
 from action_recognition.data.format import validate_dataset
 from action_recognition.data.synth.actions import DEFAULT_CLASSES
+from action_recognition.data.synth.camera import sample_camera
 from action_recognition.data.synth.generator import SynthConfig, generate_dataset
-from action_recognition.data.synth.ranges import TEST, TRAIN, sample_azimuth
+from action_recognition.data.synth.ranges import TEST, TRAIN, sample_azimuth, split_domain
 
 
 def _arrays(data: dict) -> list[np.ndarray]:
@@ -112,8 +113,51 @@ def test_test_domain_is_disjoint_from_training():
     assert tr.isdisjoint(te) and len(tr) == len(te) == 12
 
 
+def _camera_heights(split: str, train_cameras: str, n: int = 400) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    joints = np.zeros((10, 30, 3))
+    joints[:, :, 1] = 0.9
+    return np.array([
+        sample_camera(rng, split_domain(split, train_cameras), joints, 1.7, 30.0).pos[0, 1] for _ in range(n)
+    ])
+
+
+def test_all_cameras_trains_on_test_cameras_but_keeps_bodies_and_azimuths_apart():
+    def inside(x, ranges):
+        return any(lo <= x <= hi for lo, hi in ranges)
+
+    # Default: no training camera at test's heights (a Kinect at 1.1-1.6 m); "all": a fair share of them.
+    disjoint = _camera_heights("train", "disjoint")
+    widened = _camera_heights("train", "all")
+    assert not any(inside(h, TEST.camera_height_m) for h in disjoint)
+    assert 0.1 < np.mean([inside(h, TEST.camera_height_m) for h in widened]) < 0.4
+    np.testing.assert_array_equal(_camera_heights("test", "all"), _camera_heights("test", "disjoint"))
+    wide = split_domain("train", "all")
+    for field in ("hfov_deg", "person_frac"):
+        for lo, hi in getattr(TEST, field):
+            assert any(a <= lo and hi <= b for a, b in getattr(wide, field)), field
+    assert wide.stature_m == TRAIN.stature_m and wide.azimuth_parity == TRAIN.azimuth_parity
+    assert split_domain("val", "all") == wide and split_domain("test", "all") == TEST
+
+
+def test_all_cameras_changes_training_draws_only():
+    sizes = {"train": 6, "test": 4}
+    a = generate_dataset(SynthConfig(classes=("walking", "sitting down")), sizes, seed=2)
+    b = generate_dataset(SynthConfig(classes=("walking", "sitting down"), train_cameras="all"), sizes, seed=2)
+    kp_a = {x["frame_dir"]: x["keypoint"] for x in a["annotations"]}
+    kp_b = {x["frame_dir"]: x["keypoint"] for x in b["annotations"]}
+    for name in a["split"]["test"]:
+        np.testing.assert_array_equal(kp_a[name], kp_b[name])
+    assert not any(np.array_equal(kp_a[n], kp_b[n]) for n in a["split"]["train"])
+    assert b["generator"]["train_cameras"] == "all" and a["generator"]["train_cameras"] == "disjoint"
+
+
 def test_unknown_class_or_layout_rejected():
     with pytest.raises(ValueError, match="unknown synthetic action"):
         SynthConfig(classes=("walking", "moonwalk"))
     with pytest.raises(ValueError, match="dims"):
         SynthConfig(layout="coco", dims=3)
+    with pytest.raises(ValueError, match="train_cameras 'some'"):
+        SynthConfig(train_cameras="some")
+    with pytest.raises(ValueError, match="train_cameras 'some'"):
+        split_domain("train", "some")

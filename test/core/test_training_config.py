@@ -51,6 +51,8 @@ def test_synth_section_becomes_a_typed_config() -> None:
     (["data.file=x", "device=tpu"], r"'device' is 'tpu': use auto, cpu, cuda or cuda:N"),
     (["data.file=x", "amp=maybe"], r"'amp' must be true or false"),
     (["data.file=x", "data.img_shape=[1080]"], r"write \[height, width\]"),
+    (["data.file=x", "data.synth={train_cameras: most}"],
+     r"'data\.synth\.train_cameras' is 'most': use disjoint .* or all"),
     (["data.file=x", "data.p_interval=[0.5, 1.5]"], r"p_interval' is \[0\.5, 1\.5\]: write \[low, high\]"),
     ([], r"'data\.file' is empty: set the PYSKL \.pkl data file"),
     (["epochs"], r"write it as key=value"),

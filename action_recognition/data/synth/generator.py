@@ -21,7 +21,7 @@ from action_recognition.data.synth.camera import sample_camera
 from action_recognition.data.synth.layouts import SUPPORTED_LAYOUTS, layout_indices
 from action_recognition.data.synth.motion import Motion
 from action_recognition.data.synth.noise import facing_terms, observe_2d, observe_3d
-from action_recognition.data.synth.ranges import ANY, SPLIT_DOMAINS, Domain
+from action_recognition.data.synth.ranges import ANY, CAMERA_CHOICES, Domain, split_domain
 
 FPS_CHOICES = (24.0, 25.0, 30.0, 30.0)
 _SPLIT_IDS = {"train": 1, "val": 2, "test": 3}
@@ -34,6 +34,9 @@ class SynthConfig:
     dims: int = 2  # 3 only for nturgb+d (Kinect-style camera-space metres, no scores)
     second_person_prob: float = 0.3  # a bystander standing or walking in the scene
     max_persons: int = 2
+    # "disjoint": train and test cameras come from disjoint ranges (ranges.TRAIN / TEST); "all": train
+    # also draws test's camera ranges (ranges.TRAIN_ALL_CAMERAS), bodies and azimuths stay disjoint
+    train_cameras: str = "disjoint"
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in act.ACTIONS]
@@ -45,6 +48,8 @@ class SynthConfig:
             raise ValueError(f"layout {self.layout!r} not supported; choose from {SUPPORTED_LAYOUTS}")
         if self.dims not in (2, 3) or (self.dims == 3 and self.layout != "nturgb+d"):
             raise ValueError("dims must be 2, or 3 with the nturgb+d layout")
+        if self.train_cameras not in CAMERA_CHOICES:
+            raise ValueError(f"train_cameras {self.train_cameras!r}: choose from {CAMERA_CHOICES}")
 
 
 def _person_motion(rng: np.random.Generator, action: str, body: BodyShape, t: int, fps: float) -> np.ndarray:
@@ -125,7 +130,7 @@ def _generate_chunk(args: tuple[SynthConfig, list[tuple[int, str, int, str]], in
     cfg, jobs, seed = args
     out = []
     for label, split, index, name in jobs:
-        domain = SPLIT_DOMAINS.get(split, ANY)
+        domain = split_domain(split, cfg.train_cameras)
         out.append(generate_sample(cfg, label, domain, (seed, _SPLIT_IDS.get(split, 9), index), name))
     return out
 
@@ -166,5 +171,10 @@ def generate_dataset(
         "annotations": annotations,
         "classes": list(cfg.classes),
         "layout": cfg.layout,
-        "generator": {"name": "action_recognition.synth", "seed": seed, "dims": cfg.dims},
+        "generator": {
+            "name": "action_recognition.synth",
+            "seed": seed,
+            "dims": cfg.dims,
+            "train_cameras": cfg.train_cameras,
+        },
     }

@@ -7,7 +7,7 @@ generalisation to unseen bodies and viewpoints, not memorisation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -59,6 +59,25 @@ ANY = Domain(
     azimuth_parity=-1,
 )
 SPLIT_DOMAINS: dict[str, Domain] = {"train": TRAIN, "val": TRAIN, "test": TEST}
+# Training on every camera: test's camera heights, fields of view and person sizes (a Kinect at 1.1-1.6 m,
+# 58-72 degrees, the person at 0.35-0.5 of the image: the most common robot set-up) are drawn in training
+# too. Bodies and azimuth sectors stay disjoint, so test still measures unseen people and view angles.
+TRAIN_ALL_CAMERAS = replace(
+    TRAIN,
+    camera_height_m=ANY.camera_height_m,
+    hfov_deg=ANY.hfov_deg,
+    person_frac=ANY.person_frac,
+)
+CAMERA_CHOICES = ("disjoint", "all")  # SynthConfig.train_cameras
+
+
+def split_domain(split: str, train_cameras: str = "disjoint") -> Domain:
+    """The domain a split draws from; train_cameras="all" widens train and val to every camera."""
+    if train_cameras not in CAMERA_CHOICES:
+        raise ValueError(f"train_cameras {train_cameras!r}: choose from {CAMERA_CHOICES}")
+    if train_cameras == "all" and split in ("train", "val"):
+        return TRAIN_ALL_CAMERAS
+    return SPLIT_DOMAINS.get(split, ANY)
 
 
 def sample_azimuth(rng: np.random.Generator, parity: int) -> float:
