@@ -35,6 +35,7 @@ class SynthDataConfig:
     workers: int = 2
     second_person_prob: float = 0.3
     train_cameras: str = "disjoint"  # "all": train on test's camera ranges too (data.synth.ranges)
+    other_actions: list[str] = field(default_factory=list)  # out-of-set actions added as classes after them
 
 
 @dataclass
@@ -88,6 +89,8 @@ class DataConfig:
     train_fraction: float = 1.0  # share of the main file's training samples used (a fixed random subset)
     extra: list[ExtraDataConfig] = field(default_factory=list)  # more training data (real motion)
     other_class: str | None = None  # class appended for out-of-set extra samples, e.g. "unknown"
+    # classes of data.file trained as other_class (e.g. the generator's "other gesture"), not as classes
+    other_classes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -297,6 +300,8 @@ def _validate(cfg: TrainConfig, source: str) -> None:
         if extra.views > 0 and not extra.file3d:
             raise bad(f"data.extra[{i}].views", f"needs data.extra[{i}].file3d: the same sequences as NTU "
                       "RGB+D 3D joints to see from new viewpoints (or set views: 0)")
+    if d.other_classes and not d.other_class:
+        raise bad("data.other_classes", "needs data.other_class: the class they train as (e.g. unknown)")
     if d.synth is not None and d.synth.train_cameras not in ("disjoint", "all"):
         raise bad("data.synth.train_cameras", f"is {d.synth.train_cameras!r}: use disjoint (train and test "
                   "cameras apart) or all (train on every camera)")

@@ -39,7 +39,8 @@ def generate_synthetic(path: Path, synth: SynthDataConfig) -> Path:
     from action_recognition.data.synth.actions import DEFAULT_CLASSES
     from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 
-    cfg = SynthConfig(classes=tuple(synth.classes or DEFAULT_CLASSES), layout=synth.layout,
+    classes = tuple(synth.classes or DEFAULT_CLASSES) + tuple(synth.other_actions)
+    cfg = SynthConfig(classes=classes, layout=synth.layout,
                       second_person_prob=synth.second_person_prob, train_cameras=synth.train_cameras)
     total = sum(synth.sizes.values())
     print(f"generating {total} synthetic samples into {path} (seed {synth.seed}) ...", file=sys.stderr)
@@ -114,6 +115,20 @@ def _normalization(sample: dict[str, Any]) -> str:
     return "3d"
 
 
+def _fold_other_classes(classes: list[str], cfg: DataConfig, splits: tuple[list[dict[str, Any]], ...]
+                        ) -> tuple[list[str], list[list[dict[str, Any]]]]:
+    """Drop data.other_classes from the class list; their samples are relabelled as data.other_class."""
+    missing = [c for c in cfg.other_classes if c not in classes]
+    if missing:
+        raise ConfigError(f"'data.other_classes': {missing} not among the classes of {cfg.file} ({classes}); "
+                          "list classes of that file, or regenerate it with data.synth.other_actions")
+    kept = [c for c in classes if c not in cfg.other_classes]
+    other = len(kept)  # other_class is appended after the kept classes
+    new_label = [kept.index(c) if c in kept else other for c in classes]
+    relabelled = [[{**s, "label": new_label[int(s["label"])]} for s in split] for split in splits]
+    return kept, relabelled
+
+
 def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     """Load the file(s), pick the splits and derive the spec (layout, classes, channels)."""
     data = _load(cfg.file, cfg.synth, "data.file")
@@ -133,6 +148,8 @@ def prepare_data(cfg: DataConfig, need_train: bool = True) -> PreparedData:
     if need_train and not train:
         raise ConfigError(f"'data.train_split': split {cfg.train_split!r} of {cfg.file} is empty")
     classes = class_names(data)
+    if cfg.other_classes:
+        classes, (train, val, test) = _fold_other_classes(classes, cfg, (train, val, test))
     if cfg.train_fraction < 1.0 and train:
         used = max(1, round(cfg.train_fraction * len(train)))
         keep = np.random.default_rng(0).permutation(len(train))[:used]

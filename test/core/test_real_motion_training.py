@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from action_recognition.data.format import save_dataset
+from action_recognition.data.format import load_dataset, save_dataset
 from action_recognition.model import ModelSpec, build_model, save_checkpoint
 from action_recognition.training.augment import NOISE_KEY, estimator_noise
 from action_recognition.training.checkpoints import load_pretrained
@@ -74,6 +74,30 @@ def test_prepare_data_appends_the_other_class_and_mixes_the_extra_file(tmp_path:
     assert len(synthetic) == 5  # half of the 10 synthetic training samples
     assert sum(s["label"] == 2 for s in data.train) == 3  # two boxing samples and a bow, each once
     assert len(data.train) == 5 + 2 * 3 + 3
+
+
+def test_other_classes_of_the_main_file_train_as_the_other_class(tmp_path: Path) -> None:
+    from action_recognition.training.config import DataConfig, SynthDataConfig
+
+    synth = SynthDataConfig(classes=["walking", "sitting down"], other_actions=["other gesture"],
+                            sizes={"train": 9, "val": 3, "test": 3})
+    path = tmp_path / "s.pkl"
+    cfg = DataConfig(file=str(path), synth=synth, other_class="unknown", other_classes=["other gesture"])
+    data = prepare_data(cfg)
+    raw = {a["frame_dir"]: a["label"] for a in load_dataset(path)["annotations"]}
+    assert data.classes == ["walking", "sitting down", "unknown"] and data.spec.num_classes == 3
+    for split in (data.train, data.val, data.test):
+        assert sorted(s["label"] for s in split) == sorted(raw[s["frame_dir"]] for s in split)  # 2 stays 2
+        assert {s["label"] for s in split} == {0, 1, 2}
+    # The out-of-set class need not be the file's last: the others keep their order, unknown goes last.
+    cfg2 = DataConfig(file=str(path), other_class="unknown", other_classes=["walking"])
+    data2 = prepare_data(cfg2)
+    assert data2.classes == ["sitting down", "other gesture", "unknown"]
+    assert all({0: 2, 1: 0, 2: 1}[raw[s["frame_dir"]]] == s["label"] for s in data2.train)
+    with pytest.raises(ConfigError, match=r"'data\.other_classes': \['jogging'\] not among the classes"):
+        prepare_data(DataConfig(file=str(path), other_class="unknown", other_classes=["jogging"]))
+    with pytest.raises(ConfigError, match=r"'data\.other_classes' needs data\.other_class"):
+        load_config(None, ["data.file=x.pkl", "data.other_classes=[other gesture]"])
 
 
 def test_config_rejects_bad_mixing_settings() -> None:

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from action_recognition.data.synth.actions import ACTIONS, DEFAULT_CLASSES
+from action_recognition.data.synth.body import forward_kinematics, sample_body
 from action_recognition.data.synth.generator import simulate_world
+from action_recognition.data.synth.motion import Motion
+from action_recognition.data.synth.other_actions import OTHER_ACTIONS, OTHER_GESTURE, STYLES, other_gesture
+from action_recognition.data.synth.ranges import ANY
 
 SEEDS = range(10)
 HIP, HEAD, L_WRIST, R_WRIST, L_ANKLE, R_ANKLE = 0, 3, 6, 10, 14, 18
@@ -104,3 +108,49 @@ def test_sitting_is_lower_than_standing_and_motion_is_continuous():
 def test_bodies_differ_between_seeds():
     heights = {round(float(simulate_world("standing still", s)[0][0, HEAD, 1]), 3) for s in range(6)}
     assert len(heights) == 6
+
+
+@pytest.fixture(scope="module")
+def gesture_stats() -> dict[str, list[dict[str, float]]]:
+    out = {}
+    for style in STYLES:
+        rows = []
+        for seed in range(20):
+            rng = np.random.default_rng(seed)
+            body = sample_body(rng, ANY.stature_m, ANY.limb_spread)
+            m = Motion(int(rng.uniform(2.0, 6.0) * 30), 30.0)
+            other_gesture(rng, m, body, style)
+            rows.append(_stats(forward_kinematics(body, m), 30.0))
+        out[style] = rows
+    return out
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_other_gestures_move_the_arms_and_nothing_else(gesture_stats, style):
+    """Out-of-set gestures (trained as unknown) must not carry the whole-body signature of a class, and must
+    move: a gesture slow enough to look still would teach the model that standing still is unknown."""
+    rows = gesture_stats[style]
+    whole_body = ("sitting down", "standing up (from sitting position)", "walking", "jump up", "falling",
+                  "pickup", "kicking something")
+    for action in whole_body:
+        assert not any(SIGNATURES[action](s) for s in rows), f"{style} looks like {action}"
+    assert all(s["speed_mps"] < 0.1 and s["head_min_over_start"] > 0.9 for s in rows)
+    moving = np.mean([not SIGNATURES["standing still"](s) for s in rows])
+    clapping = np.mean([SIGNATURES["clapping"](s) for s in rows])
+    assert moving >= 0.7, f"{style}: only {moving:.0%} of samples move more than standing still"
+    assert clapping <= 0.2, f"{style}: {clapping:.0%} of samples bring the hands together 3+ times"
+
+
+def test_other_gesture_is_no_default_class_and_draws_every_style(monkeypatch):
+    assert OTHER_GESTURE in OTHER_ACTIONS and OTHER_GESTURE not in DEFAULT_CLASSES
+    seen: list[str] = []
+    for name, fn in list(STYLES.items()):
+        def record(*args, _name=name, _fn=fn):
+            seen.append(_name)
+            _fn(*args)
+        monkeypatch.setitem(STYLES, name, record)
+    for seed in range(80):
+        rng = np.random.default_rng(seed)
+        other_gesture(rng, Motion(90, 30.0), sample_body(rng, ANY.stature_m, ANY.limb_spread))
+    counts = {name: seen.count(name) for name in STYLES}
+    assert len(seen) == 80 and min(counts.values()) >= 4, counts

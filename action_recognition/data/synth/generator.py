@@ -21,10 +21,12 @@ from action_recognition.data.synth.camera import sample_camera
 from action_recognition.data.synth.layouts import SUPPORTED_LAYOUTS, layout_indices
 from action_recognition.data.synth.motion import Motion
 from action_recognition.data.synth.noise import facing_terms, observe_2d, observe_3d
+from action_recognition.data.synth.other_actions import OTHER_ACTIONS
 from action_recognition.data.synth.ranges import ANY, CAMERA_CHOICES, Domain, split_domain
 
 FPS_CHOICES = (24.0, 25.0, 30.0, 30.0)
 _SPLIT_IDS = {"train": 1, "val": 2, "test": 3}
+ALL_ACTIONS = {**act.ACTIONS, **OTHER_ACTIONS}  # the classes, then the out-of-set actions
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,9 @@ class SynthConfig:
     train_cameras: str = "disjoint"
 
     def __post_init__(self) -> None:
-        unknown = [c for c in self.classes if c not in act.ACTIONS]
+        unknown = [c for c in self.classes if c not in ALL_ACTIONS]
         if unknown:
-            raise ValueError(f"unknown synthetic action(s) {unknown}; known: {list(act.ACTIONS)}")
+            raise ValueError(f"unknown synthetic action(s) {unknown}; known: {list(ALL_ACTIONS)}")
         if len(set(self.classes)) != len(self.classes) or not self.classes:
             raise ValueError("classes must be a non-empty list without repeats")
         if self.layout not in SUPPORTED_LAYOUTS:
@@ -54,7 +56,7 @@ class SynthConfig:
 
 def _person_motion(rng: np.random.Generator, action: str, body: BodyShape, t: int, fps: float) -> np.ndarray:
     m = Motion(t, fps)
-    act.ACTIONS[action].make(rng, m, body)
+    ALL_ACTIONS[action].make(rng, m, body)
     return forward_kinematics(body, m)
 
 
@@ -62,7 +64,7 @@ def simulate_world(action: str, seed: int, domain: Domain = ANY) -> tuple[np.nda
     """The true 3D joints (T, 30, 3) of one person doing `action` (world frame, y up), and the frame rate."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
     fps = float(rng.choice(FPS_CHOICES))
-    lo, hi = act.ACTIONS[action].duration
+    lo, hi = ALL_ACTIONS[action].duration
     t = max(8, round(rng.uniform(lo, hi) * fps))
     body = sample_body(rng, domain.stature_m, domain.limb_spread)
     return _person_motion(rng, action, body, t, fps), fps
@@ -75,7 +77,7 @@ def generate_sample(
     rng = np.random.default_rng(np.random.SeedSequence(list(seed)))
     action = cfg.classes[label]
     fps = float(rng.choice(FPS_CHOICES))
-    lo, hi = act.ACTIONS[action].duration
+    lo, hi = ALL_ACTIONS[action].duration
     t = max(8, round(rng.uniform(lo, hi) * fps))
     body = sample_body(rng, domain.stature_m, domain.limb_spread)
     people = [_person_motion(rng, action, body, t, fps)]
