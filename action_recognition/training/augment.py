@@ -22,6 +22,7 @@ from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 NOISE_KEY = "augment_noise"  # share of a training sample's draws given `estimator_noise` (1 = every draw)
 VIEW_KEY = "augment_views"  # share of draws seen from a random viewpoint (needs VIEWS_3D_KEY)
 VIEWS_3D_KEY = "keypoint_ntu3d"  # the sample's NTU RGB+D 3D joints (M, T, 25, 3)
+VIEW_CFG_KEY = "augment_view_config"  # the sample's ViewConfig (range of viewpoints); absent: the default
 FLIP_KEY = "augment_flip"  # share of draws mirrored left-right (`mirror`)
 
 # COCO-17 left/right limb joints that pose estimators swap on side views (elbows, wrists, knees, ankles).
@@ -107,7 +108,8 @@ def estimator_noise(sample: dict[str, Any], rng: np.random.Generator,
 def new_view(sample: dict[str, Any], rng: np.random.Generator,
              cfg: ViewConfig | None = None) -> dict[str, Any]:
     """A copy of a sample with 3D joints, seen by a random camera (data.reproject): COCO-17 2D, clean."""
-    kp, score, img_shape = random_view(sample[VIEWS_3D_KEY], rng, cfg or ViewConfig())
+    cfg = cfg or sample.get(VIEW_CFG_KEY) or ViewConfig()
+    kp, score, img_shape = random_view(sample[VIEWS_3D_KEY], rng, cfg)
     out = dict(sample)
     out.update(keypoint=kp, keypoint_score=score, img_shape=img_shape, original_shape=img_shape)
     return out

@@ -58,6 +58,8 @@ class ExtraDataConfig:
     # the recorded one. Only for a COCO-17 model.
     file3d: str | None = None
     views: float = 0.0
+    view_pitch: list[float] = field(default_factory=lambda: [-10.0, 30.0])  # camera elevation range (degrees,
+    # + looks down) of those viewpoints (data.reproject.ViewConfig.pitch)
     flip: float = 0.0  # share of draws mirrored left-right (the same action with the other hand or leg)
 
 
@@ -297,6 +299,10 @@ def _validate(cfg: TrainConfig, source: str) -> None:
                       "[0, 1], e.g. 0.7")
         if not 0.0 <= extra.flip <= 1.0:
             raise bad(f"data.extra[{i}].flip", f"is {extra.flip}: use a share of draws in [0, 1], e.g. 0.5")
+        vp = extra.view_pitch
+        if len(vp) != 2 or not -60.0 <= vp[0] <= vp[1] <= 80.0:
+            raise bad(f"data.extra[{i}].view_pitch", f"is {vp}: write [low, high] degrees of camera "
+                      "elevation with -60 <= low <= high <= 80, e.g. [-10, 30]")
         if extra.views > 0 and not extra.file3d:
             raise bad(f"data.extra[{i}].views", f"needs data.extra[{i}].file3d: the same sequences as NTU "
                       "RGB+D 3D joints to see from new viewpoints (or set views: 0)")

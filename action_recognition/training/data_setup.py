@@ -18,10 +18,11 @@ from action_recognition.data.format import (
     split_samples,
 )
 from action_recognition.data.info import guess_layout
+from action_recognition.data.reproject import ViewConfig
 from action_recognition.features.normalize import DEFAULT_IMG_SHAPE
 from action_recognition.features.rescale import bone_proportions
 from action_recognition.model.spec import ModelSpec, recenter_unsupported
-from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY
+from action_recognition.training.augment import FLIP_KEY, NOISE_KEY, VIEW_CFG_KEY, VIEW_KEY, VIEWS_3D_KEY
 from action_recognition.training.config import ConfigError, DataConfig, ExtraDataConfig, SynthDataConfig
 
 
@@ -73,6 +74,7 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
     except DatasetError as exc:
         raise ConfigError(f"'{field}.split': {exc}") from None
     views3d = _views_3d(extra, field) if extra.views > 0 else {}
+    view_cfg = ViewConfig(pitch=(float(extra.view_pitch[0]), float(extra.view_pitch[1])))
     out: list[dict[str, Any]] = []
     for sample in samples:
         if extra.subjects is not None and sample.get("subject") not in extra.subjects:
@@ -88,7 +90,7 @@ def extra_samples(extra: ExtraDataConfig, classes: list[str], other_class: str |
             if kp3d is None or kp3d.shape[:2] != sample["keypoint"].shape[:2]:
                 raise ConfigError(f"'{field}.file3d': {extra.file3d} has no sequence matching "
                                   f"{sample['frame_dir']!r} of {extra.file} (same frame_dir and shape)")
-            copy.update({VIEWS_3D_KEY: kp3d, VIEW_KEY: float(extra.views)})
+            copy.update({VIEWS_3D_KEY: kp3d, VIEW_KEY: float(extra.views), VIEW_CFG_KEY: view_cfg})
         out += [copy] * (extra.repeat if in_set else extra.other_repeat)
     if not out:
         raise ConfigError(f"'{field}': {extra.file} adds no sample (no class shared with {classes}?)")

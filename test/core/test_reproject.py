@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from action_recognition.data.reproject import (
     view_coco,
 )
 from action_recognition.model import ModelSpec
-from action_recognition.training.augment import NOISE_KEY, VIEW_KEY, VIEWS_3D_KEY, mirror, mirror_pairs
+from action_recognition.training.augment import (
+    NOISE_KEY,
+    VIEW_CFG_KEY,
+    VIEW_KEY,
+    VIEWS_3D_KEY,
+    mirror,
+    mirror_pairs,
+    new_view,
+)
 from action_recognition.training.config import ConfigError, ExtraDataConfig, config_from_dict
 from action_recognition.training.data_setup import extra_samples
 from action_recognition.training.dataset import SkeletonClipDataset
@@ -183,6 +192,30 @@ def test_config_checks_views_and_its_3d_file() -> None:
         config_from_dict(base, "t.yaml")
     base["data"]["extra"][0]["views"] = 0.5
     assert config_from_dict(base, "t.yaml").data.extra[0].file3d == "a3d.pkl"
+
+
+def test_view_pitch_sets_the_camera_elevation_of_new_views(tmp_path: Path) -> None:
+    p2, p3 = _twin_files(tmp_path)
+
+    def heights(pitch: list[float]) -> list[float]:
+        cfg = ExtraDataConfig(file=str(p2), file3d=str(p3), views=1.0, view_pitch=pitch)
+        sample = extra_samples(cfg, ["walking", "unknown"], "unknown", "x")[0]
+        assert sample[VIEW_CFG_KEY].pitch == tuple(pitch)
+        # the person facing the camera, so that the shoulders give the scale
+        sample[VIEW_CFG_KEY] = dataclasses.replace(sample[VIEW_CFG_KEY], yaw=0.0, back_prob=0.0)
+        out = []
+        for seed in range(10):
+            kp = new_view(sample, np.random.default_rng(seed))["keypoint"][0, 0]
+            out.append((kp[15:17, 1].mean() - kp[0, 1]) / abs(kp[5, 0] - kp[6, 0]))
+        return out
+
+    level, above = heights([0.0, 0.0]), heights([70.0, 70.0])
+    assert min(level) > 2.0 * max(above)  # seen from above, a standing person looks short
+    default = extra_samples(ExtraDataConfig(file=str(p2), file3d=str(p3), views=1.0), ["walking"], None, "x")
+    assert default[0][VIEW_CFG_KEY].pitch == (-10.0, 30.0)
+    bad = {"data": {"file": "x.pkl", "extra": [{"file": "a.pkl", "view_pitch": [40, 10]}]}}
+    with pytest.raises(ConfigError, match=r"data.extra\[0\].view_pitch' is \[40.0, 10.0\]: write \[low, high\]"):
+        config_from_dict(bad, "t")
 
 
 def test_training_draws_see_a_view_sample_from_new_cameras(tmp_path: Path) -> None:
