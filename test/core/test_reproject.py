@@ -214,7 +214,7 @@ def test_view_pitch_sets_the_camera_elevation_of_new_views(tmp_path: Path) -> No
     default = extra_samples(ExtraDataConfig(file=str(p2), file3d=str(p3), views=1.0), ["walking"], None, "x")
     assert default[0][VIEW_CFG_KEY].pitch == (-10.0, 30.0)
     bad = {"data": {"file": "x.pkl", "extra": [{"file": "a.pkl", "view_pitch": [40, 10]}]}}
-    with pytest.raises(ConfigError, match=r"data.extra\[0\].view_pitch' is \[40.0, 10.0\]: write \[low, high\]"):
+    with pytest.raises(ConfigError, match=r"view_pitch' is \[40.0, 10.0\]: write \[low, high\]"):
         config_from_dict(bad, "t")
 
 
