@@ -135,9 +135,13 @@ def test_play_keeps_recorded_spacing_and_shifts_stamps(bag: Path, rate: float) -
     received = np.array([t for t, _ in listener.got], np.float64) / 1e6
     spacing = np.diff(received - received[0])
     expected = np.diff(OFFSETS_MS) / rate
-    err_ms = np.abs(spacing - expected)
-    # Receipt times carry DDS delivery jitter on a shared CPU too: a tight median, a loose maximum.
-    assert np.median(err_ms) < 5.0 and err_ms.max() < 40.0, (spacing, expected)
+    # Receipt times carry the scheduling delays of two processes: on a loaded 2-core machine many messages
+    # arrive ~5 ms off (a time slice), so per-message milliseconds would test the machine, not the player.
+    # What a player that ignored the stamps or the rate cannot fake: the intervals follow the recorded ones
+    # (10-270 ms apart, so 5-20 ms of jitter keeps the correlation high), and the pass lasts as recorded.
+    assert np.corrcoef(spacing, expected)[0, 1] > 0.95, (spacing, expected)
+    total, recorded = received[-1] - received[0], (OFFSETS_MS[-1] - OFFSETS_MS[0]) / rate
+    assert abs(total - recorded) < 0.1 * recorded, (total, recorded)
     assert [m.header.frame_id for _, m in listener.got] == [f"f{i}" for i in range(len(OFFSETS_MS))]
     stamps = np.array([m.header.stamp.sec * 10**9 + m.header.stamp.nanosec for _, m in listener.got])
     # One shift per pass: the recorded stamp spacing is kept exactly, and the stamps are "now".
