@@ -41,8 +41,11 @@ def generate_synthetic(path: Path, synth: SynthDataConfig) -> Path:
     from action_recognition.data.synth.generator import SynthConfig, generate_dataset
 
     classes = tuple(synth.classes or DEFAULT_CLASSES) + tuple(synth.other_actions)
-    cfg = SynthConfig(classes=classes, layout=synth.layout,
-                      second_person_prob=synth.second_person_prob, train_cameras=synth.train_cameras)
+    try:
+        cfg = SynthConfig(classes=classes, layout=synth.layout,
+                          second_person_prob=synth.second_person_prob, train_cameras=synth.train_cameras)
+    except ValueError as exc:
+        raise ConfigError(f"'data.synth': {exc}") from None
     total = sum(synth.sizes.values())
     print(f"generating {total} synthetic samples into {path} (seed {synth.seed}) ...", file=sys.stderr)
     data = generate_dataset(cfg, dict(synth.sizes), seed=synth.seed, workers=synth.workers)

@@ -96,6 +96,9 @@ def test_other_classes_of_the_main_file_train_as_the_other_class(tmp_path: Path)
     assert all({0: 2, 1: 0, 2: 1}[raw[s["frame_dir"]]] == s["label"] for s in data2.train)
     with pytest.raises(ConfigError, match=r"'data\.other_classes': \['jogging'\] not among the classes"):
         prepare_data(DataConfig(file=str(path), other_class="unknown", other_classes=["jogging"]))
+    bad = SynthDataConfig(classes=["walking"], other_actions=["moonwalk"], sizes={"train": 2})
+    with pytest.raises(ConfigError, match=r"'data\.synth': unknown synthetic action\(s\) \['moonwalk'\]"):
+        prepare_data(DataConfig(file=str(tmp_path / "new.pkl"), synth=bad))
     with pytest.raises(ConfigError, match=r"'data\.other_classes' needs data\.other_class"):
         load_config(None, ["data.file=x.pkl", "data.other_classes=[other gesture]"])
 
