@@ -132,7 +132,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--train-cameras",
         default="disjoint",
-        choices=["disjoint", "all"],
         help="disjoint: test cameras unseen in training (default); all: train on every camera, test keeps "
         "unseen bodies and view angles",
     )

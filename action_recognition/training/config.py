@@ -17,6 +17,7 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from action_recognition.data.synth.ranges import CAMERA_CHOICES
 from action_recognition.model.spec import FEATS
 
 
@@ -308,7 +309,7 @@ def _validate(cfg: TrainConfig, source: str) -> None:
                       "RGB+D 3D joints to see from new viewpoints (or set views: 0)")
     if d.other_classes and not d.other_class:
         raise bad("data.other_classes", "needs data.other_class: the class they train as (e.g. unknown)")
-    if d.synth is not None and d.synth.train_cameras not in ("disjoint", "all"):
+    if d.synth is not None and d.synth.train_cameras not in CAMERA_CHOICES:
         raise bad("data.synth.train_cameras", f"is {d.synth.train_cameras!r}: use disjoint (train and test "
                   "cameras apart) or all (train on every camera)")
     if d.img_shape is not None and (len(d.img_shape) != 2 or min(d.img_shape) <= 0):

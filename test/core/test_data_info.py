@@ -106,5 +106,8 @@ def test_cli_rejects_unknown_class_and_bad_file(tmp_path, capsys):
         == 2
     )
     assert "moonwalk" in capsys.readouterr().err
+    bad_cameras = ["data", "synth", "--num", "4", "--train-cameras", "most", "--out", str(tmp_path / "y.pkl")]
+    assert main(bad_cameras) == 2
+    assert "train_cameras 'most': choose from ('disjoint', 'all')" in capsys.readouterr().err
     (tmp_path / "bad.pkl").write_bytes(b"nope")
     assert main(["data", "info", str(tmp_path / "bad.pkl")]) == 1
