@@ -24,10 +24,12 @@ from action_recognition.data.synth.motion import Motion, bump, deg, hold, smooth
 OTHER_GESTURE = "other gesture"
 
 
-def _envelope(rng: np.random.Generator, m: Motion, lo: float = 1.0) -> tuple[np.ndarray, float, float]:
-    """Gesture on/off curve (T,), its start and its length in seconds: most of the clip, with some rest."""
+def _envelope(rng: np.random.Generator, m: Motion) -> tuple[np.ndarray, float, float]:
+    """Gesture on/off curve (T,), its start and its length in seconds: at least 1 s (or 80 % of a shorter
+    clip) up to 90 % of the clip, the rest idle."""
     dur = float(m.t[-1])
-    core = rng.uniform(min(lo, 0.8 * dur), max(min(lo, 0.8 * dur) + 0.1, 0.9 * dur))
+    shortest = min(1.0, 0.8 * dur)
+    core = rng.uniform(shortest, max(shortest + 0.1, 0.9 * dur))
     t0 = float(rng.uniform(0.0, max(1e-3, dur - core)))
     rise = min(0.4, core / 4)
     return hold(m.t, t0, t0 + rise, t0 + core - rise, t0 + core), t0, core
