@@ -102,9 +102,15 @@ DEFAULT_ACTION_MODEL = "stgcnpp_coco_real"
 SYNTHETIC_ACTION_MODEL = "stgcnpp_coco_synth"  # synthetic data only: the permissively licensed alternative
 
 
+ENSEMBLE_FILE = "ensemble.yaml"  # a model folder's ensemble of seeds, preferred over its model.pth
+
+
 def default_action_model() -> Path:
-    """The shipped default ST-GCN++ (coco 2D layout; synthetic + real motion, research/non-commercial use)."""
-    return models_dir() / DEFAULT_ACTION_MODEL / "model.pth"
+    """The shipped default ST-GCN++ (coco 2D layout; synthetic + real motion, research/non-commercial use):
+    its folder's ensemble.yaml (several seeds, `model/ensemble.py`) if it has one, else its model.pth."""
+    folder = models_dir() / DEFAULT_ACTION_MODEL
+    ensemble = folder / ENSEMBLE_FILE
+    return ensemble if ensemble.is_file() else folder / "model.pth"
 
 
 def cache_dir() -> Path:

@@ -11,7 +11,9 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval", help="evaluate a checkpoint on PYSKL-format data (top-1/5, mean class acc, confusion matrix)")
-    parser.add_argument("--checkpoint", required=True, help="our .pth or a PYSKL one")
+    parser.add_argument("--checkpoint", required=True,
+                        help="our .pth, a PYSKL one, an ensemble .yaml (model/ensemble.py), "
+                             "or a shipped model's name")
     parser.add_argument("--data", help="PYSKL .pkl data file")
     parser.add_argument("--real", action="append", default=[], metavar="FILE.pkl",
                         help="labelled real motion whose `classes` name the labels (repeatable; e.g. "
@@ -69,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from action_recognition.data.format import DatasetError, load_dataset, split_samples
-    from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+    from action_recognition.model.checkpoint import CheckpointError, load_model_file
+    from action_recognition.recognition.model_source import resolve_model_path
     from action_recognition.training.distributed import resolve_device
     from action_recognition.training.evaluation import evaluate_samples
     from action_recognition.training.metrics import subset_report
@@ -82,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.feats:
         overrides["feats"] = tuple(f.strip() for f in args.feats.split(","))
     try:
-        ckpt = load_checkpoint(args.checkpoint, **overrides)
+        ckpt = load_model_file(resolve_model_path(args.checkpoint), **overrides)
         data = load_dataset(args.data)
         samples = split_samples(data, None if args.split == "all" else args.split)
     except (CheckpointError, DatasetError, ValueError) as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 
 def run_real(args: argparse.Namespace) -> int:
-    from action_recognition.model.checkpoint import CheckpointError, load_checkpoint
+    from action_recognition.model.checkpoint import CheckpointError, load_model_file
     from action_recognition.recognition.model_source import resolve_model_path
     from action_recognition.training.real_eval import (
         evaluate_set,
@@ -33,7 +33,7 @@ def run_real(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     try:
-        ckpt = load_checkpoint(resolve_model_path(args.checkpoint))
+        ckpt = load_model_file(resolve_model_path(args.checkpoint))
     except (CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 _WHERE: dict[str, str] = {
+    "EnsembleBackend": "backends",
     "InferenceBackend": "backends",
     "OnnxRuntimeBackend": "backends",
     "TorchBackend": "backends",
@@ -22,6 +23,9 @@ _WHERE: dict[str, str] = {
     "infer_spec": "checkpoint",
     "load_checkpoint": "checkpoint",
     "save_checkpoint": "checkpoint",
+    "EnsembleError": "ensemble",
+    "read_ensemble": "ensemble",
+    "load_model_file": "checkpoint",
     "check_onnx_parity": "export",
     "export_onnx": "export",
     "read_onnx_spec": "export",

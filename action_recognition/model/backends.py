@@ -123,6 +123,30 @@ class OnnxRuntimeBackend(InferenceBackend):
         return np.concatenate([head, *(f.result()[0] for f in futures)])
 
 
+class EnsembleBackend(InferenceBackend):
+    """Several backends of one input spec (`model/ensemble.py`): predict gives the log of the mean of
+    their softmax probabilities, so a softmax downstream yields the averaged probabilities. The
+    members run one after another on the same batch (each with its own threads or workers)."""
+
+    def __init__(self, members: list[InferenceBackend], spec: ModelSpec | None = None) -> None:
+        if not members:
+            raise ValueError("an ensemble needs at least one member backend")
+        shapes = {(m.num_joints, m.in_channels) for m in members}
+        if len(shapes) != 1:
+            raise ValueError(f"ensemble members take different inputs (joints, channels): {sorted(shapes)}")
+        self.members = list(members)
+        self.num_joints, self.in_channels = shapes.pop()
+        self.spec = spec if spec is not None else members[0].spec
+        self.precision = getattr(members[0], "precision", "fp32")
+        self.workers = getattr(members[0], "workers", 1)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        from action_recognition.model.ensemble import mean_probability_logits
+
+        x = self._check_input(x)
+        return mean_probability_logits([m.predict(x) for m in self.members])
+
+
 SPEC_METADATA_KEY = "model_spec"  # ONNX metadata entry holding the ModelSpec as JSON
 PRECISION_METADATA_KEY = "precision"  # "int8" in an INT8 export; absent = float32
 

@@ -151,3 +151,43 @@ def save_checkpoint(path: str | os.PathLike, model: STGCNPP, spec: ModelSpec,
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     torch.save({"meta": full_meta, "state_dict": state}, path)
     return path
+
+
+class MeanProbability(torch.nn.Module):
+    """An ensemble as one module: forward gives the log of the members' mean softmax probabilities
+    (so a softmax downstream yields that mean; `model/ensemble.py`)."""
+
+    def __init__(self, members: list[STGCNPP]) -> None:
+        super().__init__()
+        self.members = torch.nn.ModuleList(members)
+        self.num_joints, self.in_channels = members[0].num_joints, members[0].in_channels
+        self.num_classes = members[0].num_classes
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        probs = torch.stack([m(x).float().softmax(dim=-1) for m in self.members]).mean(dim=0)
+        return probs.clamp_min(torch.finfo(torch.float32).tiny).log()
+
+
+def load_model_file(path: str | os.PathLike, **kwargs: Any) -> Checkpoint:
+    """`load_checkpoint` for a checkpoint, or an ensemble file's .pth members as one `MeanProbability`
+    module (spec: the members' common one; meta: the first member's plus 'ensemble_members')."""
+    from action_recognition.model.ensemble import (
+        EnsembleError,
+        check_same_input,
+        is_ensemble_file,
+        read_ensemble,
+    )
+
+    if not is_ensemble_file(path):
+        return load_checkpoint(path, **kwargs)
+    try:
+        ensemble = read_ensemble(path)
+        onnx = [m.name for m in ensemble.members if m.suffix.lower() == ".onnx"]
+        if onnx:
+            raise EnsembleError(f"{path}: members {onnx} are ONNX files; PyTorch needs .pth checkpoints")
+        loaded = [load_checkpoint(m, **kwargs) for m in ensemble.members]
+        spec = check_same_input([c.spec for c in loaded], [m.name for m in ensemble.members], str(path))
+    except EnsembleError as exc:
+        raise CheckpointError(str(exc)) from None
+    meta = {**loaded[0].meta, "ensemble_members": [m.name for m in ensemble.members]}
+    return Checkpoint(MeanProbability([c.model for c in loaded]).eval(), spec, meta)

@@ -19,7 +19,19 @@ from pathlib import Path
 import yaml
 
 from action_recognition import paths
-from action_recognition.model.backends import InferenceBackend, OnnxRuntimeBackend, spec_from_metadata
+from action_recognition.model.backends import (
+    EnsembleBackend,
+    InferenceBackend,
+    OnnxRuntimeBackend,
+    spec_from_metadata,
+)
+from action_recognition.model.ensemble import (
+    ENSEMBLE_FILE,
+    EnsembleError,
+    check_same_input,
+    is_ensemble_file,
+    read_ensemble,
+)
 from action_recognition.model.spec import ModelSpec
 
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -39,7 +51,8 @@ class ActionModel:
 
     @property
     def name(self) -> str:
-        return self.path.parent.name if self.path.stem == "model" else self.path.stem
+        """A model folder's name for its model.pth or ensemble.yaml, else the file's stem."""
+        return self.path.parent.name if self.path.name in ("model.pth", ENSEMBLE_FILE) else self.path.stem
 
 
 def read_labels(path: str | os.PathLike) -> list[str]:
@@ -84,6 +97,8 @@ def load_action_model(
     path = resolve_model_path(model)
     if not path.is_file():
         raise ModelSourceError(f"action model {path} does not exist (parameter 'model')")
+    if is_ensemble_file(path):
+        return _load_ensemble(path, labels, layout, device, threads, backend, precision, workers)
     runtime_name = choose_runtime(path.suffix, backend, device)
     if not isinstance(workers, int) or workers < 1 or (workers > 1 and runtime_name != "onnxruntime"):
         raise ModelSourceError(
@@ -116,6 +131,26 @@ def load_action_model(
             "use the label file the model was trained with"
         )
     return ActionModel(runtime, spec, list(names), path)
+
+
+def _load_ensemble(path: Path, labels: str | os.PathLike | None, layout: str | None, device: str,
+                   threads: int | None, backend: str, precision: str, workers: int) -> ActionModel:
+    """Each member as `load_action_model` loads it alone, behind one EnsembleBackend."""
+    try:
+        ensemble = read_ensemble(path)
+    except EnsembleError as exc:
+        raise ModelSourceError(str(exc)) from None
+    members = [load_action_model(m, labels, layout, device, threads, backend, precision, workers)
+               for m in ensemble.members]
+    try:
+        spec = check_same_input([m.spec for m in members], [m.path.name for m in members], str(path))
+    except EnsembleError as exc:
+        raise ModelSourceError(str(exc)) from None
+    if any(m.labels != members[0].labels for m in members):
+        raise ModelSourceError(f"{path}: the members name different classes; use members trained with "
+                               "one label map")
+    runtime = EnsembleBackend([m.backend for m in members], spec)
+    return ActionModel(runtime, spec, members[0].labels, path)
 
 
 def _onnx_backend(path: Path, threads: int | None, providers: list | None = None,
@@ -251,13 +286,14 @@ def cached_onnx(path: Path, layout: str | None = None, precision: str = "fp32") 
 
 
 def resolve_model_path(model: str | os.PathLike | None) -> Path:
-    """A file path as given; a bare built-in name (`stgcnpp_coco_synth`) -> models/<name>/model.pth;
-    None or "" -> the shipped default model."""
+    """A file path as given; a bare built-in name (`stgcnpp_coco_synth`) -> that model folder's
+    ensemble.yaml if it has one, else its model.pth; None or "" -> the shipped default model (likewise)."""
     if not model:
         return paths.default_action_model()
     path = Path(model)
     if not path.exists() and path.suffix == "" and len(path.parts) == 1:
-        named = paths.models_dir() / path.name / "model.pth"
-        if named.is_file():
-            return named
+        folder = paths.models_dir() / path.name
+        for named in (folder / ENSEMBLE_FILE, folder / "model.pth"):
+            if named.is_file():
+                return named
     return path

@@ -6,7 +6,7 @@ import pytest
 import torch
 from pyskl_facts import random_pyskl_state_dict
 
-from action_recognition.model import ModelSpec, build_model, load_checkpoint, save_checkpoint
+from action_recognition.model import ModelSpec, build_model, load_checkpoint, load_model_file, save_checkpoint
 from action_recognition.paths import default_action_model
 
 torch.set_num_threads(1)
@@ -45,7 +45,7 @@ def test_pyskl_checkpoint_without_meta_is_30_fps(tmp_path):
 
 
 def test_shipped_default_model_has_an_fps():
-    assert load_checkpoint(default_action_model()).spec.fps > 0
+    assert load_model_file(default_action_model()).spec.fps > 0  # .pth or ensemble.yaml
 
 
 @pytest.mark.parametrize("fps", [0, -5, float("nan"), float("inf")])

@@ -89,10 +89,10 @@ def test_built_in_model_names_resolve_to_the_models_folder(tmp_path: Path) -> No
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason=f"real development data not present at {REAL_DEV} "
                     "(../shared/real_dev; only on the project's own machines)")
 def test_real_dev_files_map_onto_the_default_model_and_evaluate() -> None:
-    from action_recognition.model.checkpoint import load_checkpoint
+    from action_recognition.model.checkpoint import load_model_file
     from action_recognition.training.real_eval import LabelledSet, evaluate_set, load_labelled
 
-    ckpt = load_checkpoint(resolve_model_path(None))
+    ckpt = load_model_file(resolve_model_path(None))
     classes = ckpt.spec.class_names
     data = load_labelled(REAL_DEV / "utd_mhad_dev_coco2d.pkl", classes)
     assert data.fps == 30.0 and len(data.samples) == 431

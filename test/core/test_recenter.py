@@ -134,9 +134,10 @@ def test_training_writes_it_into_the_spec_and_refuses_it_for_bones_only(tmp_path
 
 
 def test_the_shipped_default_model_recentres() -> None:
+    from action_recognition.model.checkpoint import load_model_file
     from action_recognition.paths import default_action_model
 
-    spec = load_checkpoint(default_action_model()).spec
+    spec = load_model_file(default_action_model()).spec
     assert spec.recenter and spec.normalization == "2d"  # recipe v3: docs/accuracy.md, the model card
 
 
