@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "core"))
 from training_testdata import TINY_ARCH, make_tiny_dataset
 
 from action_recognition.cli.main import main
 from action_recognition.model.export import read_onnx_spec
+from action_recognition.recognition import load_action_model
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_train_eval_export(tmp_path, capsys) -> None:
@@ -54,3 +60,75 @@ def test_print_config_applies_overrides(capsys) -> None:
     assert main(["train", "data.file=x.pkl", "epochs=3", "--print-config"]) == 0
     text = capsys.readouterr().out
     assert "epochs: 3" in text and "lr: 0.1" in text
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
+    """`train --seeds 3,4` on the tiny set: (data file, work_dir as given, the two runs)."""
+    tmp = tmp_path_factory.mktemp("seeds")
+    data = make_tiny_dataset(tmp / "tiny.pkl")
+    run = tmp / "run"
+    common = ["train", f"data.file={data}", "data.clip_len=16", "data.num_person=1",
+              f"model.arch={TINY_ARCH}", "epochs=1", "batch_size=8", "workers=0", "threads=1",
+              "tensorboard=false", "progress=false", f"work_dir={run}"]
+    assert main([*common, "--seeds", "3,4"]) == 0
+    return data, run, [tmp / "run_s3", tmp / "run_s4"]
+
+
+def test_seeds_print_their_configs_and_must_differ(seeded, capsys) -> None:
+    data, run, _ = seeded
+    common = ["train", f"data.file={data}", f"work_dir={run}"]
+    assert main([*common, "--seeds", "3,4", "--print-config"]) == 0
+    printed = capsys.readouterr().out.split("---\n")
+    assert [("seed: 3" in p, "seed: 4" in p, f"work_dir: {run}_s3" in p) for p in printed] == [
+        (True, False, True), (False, True, False)]
+    assert main([*common, "--seeds", "3,3"]) == 2 and "distinct" in capsys.readouterr().err
+    assert main([*common, "--seeds", "-1"]) == 2
+
+
+def test_seeds_train_ensemble_members_that_eval_averages(seeded, tmp_path) -> None:
+    """--seeds: one run per seed into <work_dir>_s<seed>; an ensemble.yaml of their checkpoints
+    evaluates to the mean of the members' probabilities (model/ensemble.py)."""
+    data, run, runs = seeded
+    members = [r / "best.pth" for r in runs]
+    assert all(m.is_file() for m in members) and not run.exists()
+    (tmp_path / "ensemble.yaml").write_text(f"members: [{members[0]}, {members[1]}]\n")
+    scores = []
+    for name, path in (("a", members[0]), ("b", members[1]), ("ens", tmp_path / "ensemble.yaml")):
+        assert main(["eval", "--checkpoint", str(path), "--data", str(data), "--num-clips", "1",
+                     "--device", "cpu", "--out", str(tmp_path / name)]) == 0
+        scores.append(np.load(tmp_path / name / "scores.npz")["scores"])
+    assert np.abs(scores[0] - scores[1]).max() > 1e-3  # the seeds gave different models
+    np.testing.assert_allclose(scores[2], (scores[0] + scores[1]) / 2, atol=1e-5)
+
+
+def _package(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "training" / "package_model.py"), *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def test_package_model_ships_the_seeds_as_an_ensemble(seeded, tmp_path) -> None:
+    _, _, runs = seeded
+    out = tmp_path / "model"
+    done = _package("--run", str(runs[0]), "--run", str(runs[1]), "--out", str(out), "--unknown-margin", "0")
+    assert done.returncode == 0, done.stderr
+    assert (out / "ensemble.yaml").is_file() and (out / "model_seed4.pth").is_file()
+    loaded = load_action_model(out / "ensemble.yaml", threads=1)
+    assert loaded.name == "model" and len(loaded.backend.members) == 2
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [m["file"] for m in metrics["members"]] == ["model.pth", "model_seed4.pth"]
+    assert [m["seed"] for m in metrics["members"]] == [3, 4]
+    report = (out / "report.md").read_text()
+    assert "--seeds 3,4" in report and "`model_seed4.pth` | 4 |" in report
+    again = _package("--run", str(runs[1]), "--out", str(out))  # one run: no stale members remain
+    assert again.returncode == 0, again.stderr
+    assert not (out / "ensemble.yaml").exists() and not (out / "model_seed4.pth").exists()
+    assert "--seeds" not in (out / "report.md").read_text()
+    twice = _package("--run", str(runs[0]), "--run", str(runs[0]), "--out", str(tmp_path / "x"))
+    assert twice.returncode == 2 and "share a seed" in twice.stderr
+    other = tmp_path / "other"
+    shutil.copytree(runs[1], other)
+    config = (runs[1] / "config.yaml").read_text()
+    (other / "config.yaml").write_text(config.replace("epochs: 1", "epochs: 2"))
+    mixed = _package("--run", str(runs[0]), "--run", str(other), "--out", str(tmp_path / "y"))
+    assert mixed.returncode == 2 and "differs from" in mixed.stderr and "['epochs']" in mixed.stderr

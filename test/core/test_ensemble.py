@@ -149,10 +149,11 @@ def test_members_must_take_the_same_input_and_classes(folder: Path, tmp_path: Pa
 def test_onnx_members_run_on_onnx_runtime_but_not_in_pytorch(folder: Path, tmp_path: Path,
                                                            clips: np.ndarray) -> None:
     for i, name in enumerate(("model.pth", "model_seed1.pth")):
-        export_onnx(load_model_file(folder / name).model, tmp_path / f"m{i}.onnx", spec=SPEC, example_frames=16)
+        model = load_model_file(folder / name).model
+        export_onnx(model, tmp_path / f"m{i}.onnx", spec=SPEC, example_frames=16)
     path = _write(tmp_path, "members: [m0.onnx, m1.onnx]\n")
     got = softmax(load_action_model(path).backend.predict(clips).astype(np.float64))
     probs = member_probs(folder, clips)
     np.testing.assert_allclose(got, (probs[0] + probs[1]) / 2, atol=1e-4)
-    with pytest.raises(CheckpointError, match="ONNX files; PyTorch needs .pth"):
+    with pytest.raises(CheckpointError, match=r"ONNX files; PyTorch needs \.pth"):
         load_model_file(path)
