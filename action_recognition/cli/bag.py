@@ -243,7 +243,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ev.add_argument("--out", help="report folder (default <bag>_eval)")
     ev.add_argument("--rate", type=float, default=1.0, help="replay speed factor")
-    ev.add_argument("--action-model", help="action model (.pth/.onnx); default: the launch default")
+    ev.add_argument("--action-model",
+                    help="action model (.pth/.onnx/ensemble .yaml); default: the launch default")
     ev.add_argument(
         "--launch-arg",
         action="append",

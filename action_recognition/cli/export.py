@@ -20,7 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from action_recognition.model import CheckpointError, check_onnx_parity, export_onnx, load_checkpoint
+    from action_recognition.model.ensemble import is_ensemble_file
 
+    if is_ensemble_file(args.checkpoint):
+        print(f"error: {args.checkpoint} is an ensemble (model/ensemble.py): export each of its members, "
+              "then list the .onnx files as the members of a new ensemble file", file=sys.stderr)
+        return 2
     overrides = {"layout": args.layout} if args.layout else {}
     try:
         ckpt = load_checkpoint(args.checkpoint, **overrides)

@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("output", metavar="OUTPUT", help="annotated video to write (.mp4 or .avi)")
     parser.add_argument("--pose-model", default=None, help="pose weights (.pt/.onnx/OpenVINO)")
     parser.add_argument("--action-model", default=None,
-                        help="action model (.pth/.onnx) or a shipped model's name (default "
+                        help="action model (.pth/.onnx/ensemble .yaml) or a shipped model's name (default "
                              "stgcnpp_coco_real; stgcnpp_coco_synth: synthetic data only, permissive)")
     parser.add_argument("--label-map", default=None, help="class names file for a model without them (PYSKL)")
     parser.add_argument("--layout", "--skeleton", dest="layout", default=None,

@@ -173,7 +173,8 @@ _AUTOSTART = Argument("autostart", "true", "the pose/action nodes configure and 
 def _action_arguments() -> tuple[Argument, ...]:
     return (
         Argument("action_config", _config("action.yaml"), "action node parameter file"),
-        Argument("action_model", "", "action model (.pth/.onnx); empty = the shipped default model"),
+        Argument("action_model", "",
+                 "action model (.pth/.onnx/ensemble .yaml); empty = the shipped default model"),
         Argument("labels", "", "label file for a model without class names (PYSKL); empty = the model's"),
     )
 

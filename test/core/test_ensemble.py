@@ -157,3 +157,11 @@ def test_onnx_members_run_on_onnx_runtime_but_not_in_pytorch(folder: Path, tmp_p
     np.testing.assert_allclose(got, (probs[0] + probs[1]) / 2, atol=1e-4)
     with pytest.raises(CheckpointError, match=r"ONNX files; PyTorch needs \.pth"):
         load_model_file(path)
+
+
+def test_export_asks_for_the_members_of_an_ensemble(folder: Path, tmp_path: Path, capsys) -> None:
+    from action_recognition.cli.main import main
+
+    out = tmp_path / "e.onnx"
+    assert main(["export", "--checkpoint", str(folder / "ensemble.yaml"), "--out", str(out)]) == 2
+    assert "export each of its members" in capsys.readouterr().err and not out.exists()
