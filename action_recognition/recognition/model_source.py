@@ -146,9 +146,6 @@ def _load_ensemble(path: Path, labels: str | os.PathLike | None, layout: str | N
         spec = check_same_input([m.spec for m in members], [m.path.name for m in members], str(path))
     except EnsembleError as exc:
         raise ModelSourceError(str(exc)) from None
-    if any(m.labels != members[0].labels for m in members):
-        raise ModelSourceError(f"{path}: the members name different classes; use members trained with "
-                               "one label map")
     runtime = EnsembleBackend([m.backend for m in members], spec)
     return ActionModel(runtime, spec, members[0].labels, path)
 
