@@ -124,6 +124,12 @@ def test_package_model_ships_the_seeds_as_an_ensemble(seeded, tmp_path) -> None:
     assert again.returncode == 0, again.stderr
     assert not (out / "ensemble.yaml").exists() and not (out / "model_seed4.pth").exists()
     assert "--seeds" not in (out / "report.md").read_text()
+    older = tmp_path / "older"  # written before a config field existed: compares as its default
+    shutil.copytree(runs[1], older)
+    lines = (runs[1] / "config.yaml").read_text().splitlines()
+    assert "val_every: 1" in lines
+    (older / "config.yaml").write_text("\n".join(x for x in lines if x != "val_every: 1") + "\n")
+    assert _package("--run", str(runs[0]), "--run", str(older), "--out", str(tmp_path / "o")).returncode == 0
     twice = _package("--run", str(runs[0]), "--run", str(runs[0]), "--out", str(tmp_path / "x"))
     assert twice.returncode == 2 and "share a seed" in twice.stderr
     other = tmp_path / "other"

@@ -59,7 +59,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     runs, out = args.run, args.out
-    configs = [yaml.safe_load((r / "config.yaml").read_text()) for r in runs]
+    # resolved: a run written before a config field existed compares as that field's default
+    configs = [config_from_dict(yaml.safe_load((r / "config.yaml").read_text()), str(r / "config.yaml"))
+               .to_dict() for r in runs]
     cfg = config_from_dict(configs[0], str(runs[0] / "config.yaml"))
     if len(runs) > 1:
         check_same_recipe(parser, runs, configs)
@@ -136,7 +138,7 @@ def member_files(configs: list[dict]) -> list[str]:
 
 
 def check_same_recipe(parser: argparse.ArgumentParser, runs: list[Path], configs: list[dict]) -> None:
-    """An ensemble's runs: one config but for seed and work_dir, distinct seeds."""
+    """An ensemble's runs: one resolved config but for seed and work_dir, distinct seeds."""
     seeds = [c.get("seed") for c in configs]
     if len(set(seeds)) != len(seeds):
         parser.error(f"--run: the runs share a seed ({seeds}); an ensemble's members are one recipe's seeds")
