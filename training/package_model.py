@@ -161,13 +161,13 @@ def render_report(s: dict, cfg, names: list[str], subsets: list[str],
     tests = sorted(k for k in s if k.startswith("test_"))
     members = s.get("members") or []
     seeds = ",".join(str(m["seed"]) for m in members)
-    command = (f"`action-recognition train --config {config}`" if len(members) < 2 else
+    command = (f"`action-recognition train --config {config}` (packaged" if len(members) < 2 else
                f"`action-recognition train --config {config} --seeds {seeds}` (an ensemble of {len(members)} "
-               "seeds: `ensemble.yaml` averages their class probabilities)")
+               "seeds: `ensemble.yaml` averages their class probabilities; packaged")
     lines = [
         f"# {title}", "",
-        f"Trained with {command} "
-        "(packaged by `training/package_model.py`). Test data: the synthetic generator's `test` split, "
+        f"Trained with {command} by `training/package_model.py`). Test data: the synthetic generator's "
+        "`test` split, "
         "drawn from body proportions, camera heights, fields of view, person sizes and viewing angles "
         "disjoint from training's, with its own seeds.", "",
         "## Model spec", "",
