@@ -121,7 +121,10 @@ def test_installed_package_finds_its_share_folder(workspace: Path) -> None:
     config, weights, model = (Path(line).resolve() for line in run.stdout.strip().splitlines())
     assert config == (share / "config").resolve()
     assert weights == (share / "data" / "models" / "yolo11n-pose.pt").resolve() and weights.is_file()
-    assert model == (share / "models" / DEFAULT_ACTION_MODEL / "model.pth").resolve() and model.is_file()
+    folder = share / "models" / DEFAULT_ACTION_MODEL
+    assert model.parent == folder.resolve() and model.is_file()
+    shipped = ROOT / "models" / DEFAULT_ACTION_MODEL  # every file: an ensemble's members too
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in shipped.iterdir())
 
 
 def test_ros2_launch_show_args_from_the_workspace(workspace: Path) -> None:

@@ -9,7 +9,7 @@ import torch
 from training_testdata import make_tiny_dataset, tiny_config
 
 from action_recognition.features import REFERENCE_BONE, rescale_clips, sample_to_clips
-from action_recognition.model import ModelSpec, build_model, load_checkpoint, save_checkpoint
+from action_recognition.model import ModelSpec, build_model, load_checkpoint, load_model_file, save_checkpoint
 from action_recognition.skeleton import get_layout
 from action_recognition.training.config import ConfigError
 from action_recognition.training.data_setup import prepare_data
@@ -121,5 +121,5 @@ def test_an_onnx_export_keeps_rescale(tmp_path) -> None:
 def test_the_shipped_default_model_rescales() -> None:
     from action_recognition.paths import default_action_model
 
-    spec = load_checkpoint(default_action_model()).spec
+    spec = load_model_file(default_action_model()).spec  # .pth or ensemble.yaml
     assert spec.rescale and spec.recenter  # recipe v4: docs/accuracy.md, the model card

@@ -11,7 +11,7 @@ import torch
 from training_testdata import make_tiny_dataset, tiny_config
 
 from action_recognition.features import bone_proportions, rescale_clips, sample_to_clips
-from action_recognition.model import ModelSpec, build_model, load_checkpoint, save_checkpoint
+from action_recognition.model import ModelSpec, build_model, load_checkpoint, load_model_file, save_checkpoint
 from action_recognition.skeleton import get_layout
 from action_recognition.training.config import ConfigError
 from action_recognition.training.data_setup import prepare_data
@@ -127,7 +127,7 @@ def test_training_measures_them_on_its_data_and_the_config_names_what_they_need(
 def test_the_shipped_default_model_sizes_people_seen_in_part_as_whole() -> None:
     from action_recognition.paths import default_action_model
 
-    spec = load_checkpoint(default_action_model()).spec
+    spec = load_model_file(default_action_model()).spec  # .pth or ensemble.yaml
     assert spec.rescale and spec.bone_lengths is not None  # recipe v5: docs/accuracy.md, the model card
     lengths = np.array(spec.bone_lengths)
     assert lengths[15] > 4 * lengths[1]  # a shin against an eye-to-nose bone
