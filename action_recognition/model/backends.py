@@ -147,6 +147,14 @@ class EnsembleBackend(InferenceBackend):
         return mean_probability_logits([m.predict(x) for m in self.members])
 
 
+def backend_name(backend: InferenceBackend) -> str:
+    """For logs: the class name, and an ensemble's member count and kind ("EnsembleBackend of 3 x ...")."""
+    members = getattr(backend, "members", None)
+    if members:
+        return f"{type(backend).__name__} of {len(members)} x {type(members[0]).__name__}"
+    return type(backend).__name__
+
+
 SPEC_METADATA_KEY = "model_spec"  # ONNX metadata entry holding the ModelSpec as JSON
 PRECISION_METADATA_KEY = "precision"  # "int8" in an INT8 export; absent = float32
 

@@ -29,6 +29,7 @@ import numpy as np
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
+from action_recognition.model.backends import backend_name
 from action_recognition.msg import Action, ActionArray, LabelMap, SkeletonArray
 from action_recognition.nodes.keypoints import keypoint_rows
 from action_recognition.nodes.lifecycle import ManagedNode
@@ -193,7 +194,7 @@ class ActionNode(ManagedNode):
         )
         self.get_logger().info(
             f"model {model.path} ({len(model.labels)} classes, layout {self.layout.name}, clip_len "
-            f"{self.spec.clip_len}, backend {type(model.backend).__name__}); tracks resampled to "
+            f"{self.spec.clip_len}, backend {backend_name(model.backend)}); tracks resampled to "
             f"{c.fps:g} fps; "
             f"window {c.window / c.fps:.2f} s ({c.window} frames), first label after "
             f"{c.min_frames / c.fps:.2f} s, "

@@ -284,13 +284,19 @@ def cached_onnx(path: Path, layout: str | None = None, precision: str = "fp32") 
 
 def resolve_model_path(model: str | os.PathLike | None) -> Path:
     """A file path as given; a bare built-in name (`stgcnpp_coco_synth`) -> that model folder's
-    ensemble.yaml if it has one, else its model.pth; None or "" -> the shipped default model (likewise)."""
+    ensemble.yaml if it has one, else its model.pth; `<name>/<file>` not found here -> that file of a
+    shipped model (`stgcnpp_coco_real/model.pth`: one member of an ensemble); None or "" -> the shipped
+    default model."""
     if not model:
         return paths.default_action_model()
     path = Path(model)
-    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+    if path.exists() or path.is_absolute():
+        return path
+    if path.suffix == "" and len(path.parts) == 1:
         folder = paths.models_dir() / path.name
         for named in (folder / ENSEMBLE_FILE, folder / "model.pth"):
             if named.is_file():
                 return named
+    if len(path.parts) == 2 and (paths.models_dir() / path).is_file():
+        return paths.models_dir() / path
     return path

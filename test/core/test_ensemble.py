@@ -11,6 +11,7 @@ import torch
 
 from action_recognition import paths
 from action_recognition.model import ModelSpec, build_model, export_onnx, save_checkpoint
+from action_recognition.model.backends import backend_name
 from action_recognition.model.checkpoint import CheckpointError, load_model_file
 from action_recognition.model.ensemble import mean_probability_logits
 from action_recognition.recognition import ModelSourceError, load_action_model
@@ -68,7 +69,8 @@ def test_an_ensemble_file_gives_the_members_mean_probability(folder: Path, clips
                                                              backend: str) -> None:
     loaded = load_action_model(folder / "ensemble.yaml", backend=backend, threads=1)
     assert loaded.labels == LABELS and loaded.spec == SPEC and loaded.name == folder.name
-    assert type(loaded.backend).__name__ == "EnsembleBackend" and len(loaded.backend.members) == 2
+    kind = "OnnxRuntimeBackend" if backend == "onnxruntime" else "TorchBackend"
+    assert backend_name(loaded.backend) == f"EnsembleBackend of 2 x {kind}"
     probs = member_probs(folder, clips)
     assert np.abs(probs[0] - probs[1]).max() > 0.05  # the members differ, so the mean is a real test
     got = softmax(loaded.backend.predict(clips).astype(np.float64))
@@ -94,6 +96,8 @@ def test_a_models_folder_with_an_ensemble_resolves_to_it(folder: Path, monkeypat
     monkeypatch.setenv("ACTION_RECOGNITION_MODELS_DIR", str(models))
     assert resolve_model_path("seeds") == models / "seeds" / "ensemble.yaml"
     assert resolve_model_path("single") == models / "single" / "model.pth"
+    assert resolve_model_path("seeds/model_seed1.pth") == models / "seeds" / "model_seed1.pth"  # one member
+    assert resolve_model_path("seeds/gone.pth") == Path("seeds/gone.pth")  # left alone: the loader names it
     loaded = load_action_model("seeds", threads=1)
     assert loaded.name == "seeds" and len(loaded.backend.members) == 2
 
