@@ -11,6 +11,7 @@ from typing import Any
 
 from action_recognition.bench import machine
 from action_recognition.bench.nodes import split_cpus
+from action_recognition.model.backends import backend_name
 
 TRACK_LADDER = (1, 5, 10, 20)
 
@@ -97,7 +98,7 @@ def run(settings: BenchSettings, say: Callable[[str], None] = print) -> dict[str
         sustained = [r["tracks"] for r in runs if r["sustained"] and r["spread_rounds"]]
         result["action"] = {
             "model": str(forward.model.path),
-            "backend": type(forward.model.backend).__name__,
+            "backend": backend_name(forward.model.backend),
             "precision": settings.precision,
             "threads": settings.threads,
             "workers": settings.workers,

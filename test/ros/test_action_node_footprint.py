@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ros_client import Client, start_node, stop
 
+from action_recognition import paths
+from action_recognition.model.ensemble import is_ensemble_file, read_ensemble
 from action_recognition.recognition import load_action_model
 
 
@@ -44,10 +46,13 @@ def test_onnx_load_path_without_torch_and_with_a_cold_cache(tmp_path: Path) -> N
     # (importing torch) and leaves the export for the next start.
     code = (
         "import sys; from action_recognition.recognition import load_action_model; "
-        "m = load_action_model(None); print(type(m.backend).__name__, 'torch' in sys.modules)"
+        "m = load_action_model(None); b = getattr(m.backend, 'members', [m.backend]); "
+        "print(len(b), *{type(x).__name__ for x in b}, 'torch' in sys.modules)"
     )
     env = {**os.environ, "ACTION_RECOGNITION_CACHE_DIR": str(tmp_path / "cache")}
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                            check=True, cwd=tmp_path).stdout.split() for _ in range(2)]
-    assert runs == [["OnnxRuntimeBackend", "True"], ["OnnxRuntimeBackend", "False"]]
-    assert len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == 1
+    default = paths.default_action_model()
+    n = str(len(read_ensemble(default).members) if is_ensemble_file(default) else 1)
+    assert runs == [[n, "OnnxRuntimeBackend", "True"], [n, "OnnxRuntimeBackend", "False"]]
+    assert len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == int(n)  # one export per member
