@@ -65,8 +65,8 @@ POSE_NODE_PARAMS: tuple[Param, ...] = (
 ACTION_NODE_PARAMS: tuple[Param, ...] = (
     Param(
         "model", "", "action model: our .pth, a PYSKL .pth (with 'labels'), .onnx, an ensemble .yaml, or a "
-        "shipped model's name (stgcnpp_coco_real, stgcnpp_coco_synth); empty = shipped default "
-        "(stgcnpp_coco_real)"
+        "shipped model's name (stgcnpp_coco_real, stgcnpp_coco_real_x3, stgcnpp_coco_synth); empty = "
+        "shipped default (stgcnpp_coco_real)"
     ),
     Param("labels", "", "label file (one class per line, or a YAML list); empty = the names in the model"),
     Param("layout", "", "skeleton layout of a PYSKL checkpoint; empty = the model's (or inferred)"),

@@ -13,7 +13,7 @@ from action_recognition import paths
 from action_recognition.model import ModelSpec, build_model, export_onnx, save_checkpoint
 from action_recognition.model.backends import backend_name
 from action_recognition.model.checkpoint import CheckpointError, load_model_file
-from action_recognition.model.ensemble import mean_probability_logits
+from action_recognition.model.ensemble import mean_probability_logits, read_ensemble
 from action_recognition.recognition import ModelSourceError, load_action_model
 from action_recognition.recognition.model_source import resolve_model_path
 
@@ -169,3 +169,16 @@ def test_export_asks_for_the_members_of_an_ensemble(folder: Path, tmp_path: Path
     out = tmp_path / "e.onnx"
     assert main(["export", "--checkpoint", str(folder / "ensemble.yaml"), "--out", str(out)]) == 2
     assert "export each of its members" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_shipped_three_seed_ensemble_is_the_default_plus_two_seeds() -> None:
+    """models/stgcnpp_coco_real_x3: loads by name; seed 0 is byte for byte the default model; the members
+    take the default's input and classes (docs/accuracy.md, recipe v6)."""
+    path = resolve_model_path("stgcnpp_coco_real_x3")
+    assert path.name == "ensemble.yaml"
+    members = read_ensemble(path).members
+    default = paths.models_dir() / paths.DEFAULT_ACTION_MODEL / "model.pth"
+    assert len(members) == 3 and members[0].read_bytes() == default.read_bytes()
+    assert len({m.read_bytes() for m in members}) == 3  # three different runs
+    ckpt = load_model_file(path)
+    assert ckpt.spec == load_model_file(default).spec and ckpt.meta["unknown_margin"] == 1.5
