@@ -3,7 +3,7 @@
     .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_synth \
         --out models/stgcnpp_coco_synth --subset "sitting down,standing up (from sitting position)"
     .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_real_s0 \
-        --run runs/stgcnpp_coco_real_s1 --run runs/stgcnpp_coco_real_s2 --out models/stgcnpp_coco_real \
+        --run runs/stgcnpp_coco_real_s1 --run runs/stgcnpp_coco_real_s2 --out models/stgcnpp_coco_real_x3 \
         --config training/configs/stgcnpp_coco_real.yaml --title "..." --notes notes.md --subset ...
 
 Re-evaluates best.pth on the run's test split with PYSKL's 10 clips and with 1 clip (what the
@@ -111,7 +111,7 @@ def main() -> None:
         members.append(member)
     if len(files) > 1:
         (out / ENSEMBLE_FILE).write_text(
-            "# The shipped model: these members' class probabilities are averaged (model/ensemble.py);\n"
+            "# This model: the members' class probabilities are averaged (model/ensemble.py);\n"
             "# each is an ordinary checkpoint (model.pth alone is one seed of the recipe).\n"
             f"members: [{', '.join(files)}]\n")
     shutil.copyfile(runs[0] / "config.yaml", out / "config.yaml")
