@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from action_recognition.model.ensemble import mean_probability_logits
 from action_recognition.model.spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -141,8 +142,6 @@ class EnsembleBackend(InferenceBackend):
         self.workers = getattr(members[0], "workers", 1)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        from action_recognition.model.ensemble import mean_probability_logits
-
         x = self._check_input(x)
         return mean_probability_logits([m.predict(x) for m in self.members])
 
