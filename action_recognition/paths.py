@@ -105,12 +105,17 @@ SYNTHETIC_ACTION_MODEL = "stgcnpp_coco_synth"  # synthetic data only: the permis
 ENSEMBLE_FILE = "ensemble.yaml"  # a model folder's ensemble of seeds, preferred over its model.pth
 
 
-def default_action_model() -> Path:
-    """The shipped default ST-GCN++ (coco 2D layout; synthetic + real motion, research/non-commercial use):
-    its folder's ensemble.yaml (several seeds, `model/ensemble.py`) if it has one, else its model.pth."""
-    folder = models_dir() / DEFAULT_ACTION_MODEL
+def shipped_model_file(name: str) -> Path:
+    """The file a shipped model's name loads: its folder's ensemble.yaml (several seeds,
+    `model/ensemble.py`) if it has one, else its model.pth (which may not exist)."""
+    folder = models_dir() / name
     ensemble = folder / ENSEMBLE_FILE
     return ensemble if ensemble.is_file() else folder / "model.pth"
+
+
+def default_action_model() -> Path:
+    """The shipped default ST-GCN++ (coco 2D layout; synthetic + real motion, research/non-commercial use)."""
+    return shipped_model_file(DEFAULT_ACTION_MODEL)
 
 
 def cache_dir() -> Path:

@@ -4,7 +4,7 @@ The action node's loader (`load_action_model`, one thread, ONNX Runtime) loads t
 `ensemble.yaml` and its `model.pth`; the four sessions are alternated call by call in one process (so
 load affects all alike), as in bench_int8.py. Prints a table with the ensemble / single ratio.
 
-    taskset -c 1 .venv/bin/python benchmarks/bench_ensemble.py [--model stgcnpp_coco_real] [--json out.json]
+    taskset -c 1 .venv/bin/python benchmarks/bench_ensemble.py [--model stgcnpp_coco_real_x3] [--json f.json]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from action_recognition.model.ensemble import ENSEMBLE_FILE, read_ensemble
+from action_recognition.model.ensemble import is_ensemble_file, read_ensemble
 from action_recognition.recognition import load_action_model
 from action_recognition.recognition.model_source import resolve_model_path
 
@@ -25,13 +25,13 @@ _spec.loader.exec_module(bench_int8)  # its alternating timer: one definition of
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None,
-                        help="an ensemble .yaml or a shipped name (default: the default)")
+    parser.add_argument("--model", default="stgcnpp_coco_real_x3",
+                        help="an ensemble .yaml or a shipped ensemble's name (default: stgcnpp_coco_real_x3)")
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     path = resolve_model_path(args.model)
-    if path.name != ENSEMBLE_FILE and path.suffix not in (".yaml", ".yml"):
+    if not is_ensemble_file(path):
         parser.error(f"{path} is not an ensemble file")
     single = read_ensemble(path).members[0]
     models = {f"{kind} {p}": load_action_model(src, threads=1, precision=p)

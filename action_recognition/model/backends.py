@@ -148,9 +148,8 @@ class EnsembleBackend(InferenceBackend):
 
 def backend_name(backend: InferenceBackend) -> str:
     """For logs: the class name, and an ensemble's member count and kind ("EnsembleBackend of 3 x ...")."""
-    members = getattr(backend, "members", None)
-    if members:
-        return f"{type(backend).__name__} of {len(members)} x {type(members[0]).__name__}"
+    if isinstance(backend, EnsembleBackend):
+        return f"{type(backend).__name__} of {len(backend.members)} x {type(backend.members[0]).__name__}"
     return type(backend).__name__
 
 

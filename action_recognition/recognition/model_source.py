@@ -293,10 +293,9 @@ def resolve_model_path(model: str | os.PathLike | None) -> Path:
     if path.exists() or path.is_absolute():
         return path
     if path.suffix == "" and len(path.parts) == 1:
-        folder = paths.models_dir() / path.name
-        for named in (folder / ENSEMBLE_FILE, folder / "model.pth"):
-            if named.is_file():
-                return named
+        named = paths.shipped_model_file(path.name)
+        if named.is_file():
+            return named
     if len(path.parts) == 2 and (paths.models_dir() / path).is_file():
         return paths.models_dir() / path
     return path
