@@ -57,12 +57,13 @@ def run(args: argparse.Namespace) -> int:
         print("---\n".join(yaml.safe_dump(c.to_dict(), sort_keys=False) for c in configs), end="")
         return 0
     from action_recognition.model.checkpoint import CheckpointError
+    from action_recognition.training.distill import TeacherError
     from action_recognition.training.trainer import train
 
     for cfg in configs:
         try:
             result = train(cfg)
-        except (ConfigError, CheckpointError) as exc:
+        except (ConfigError, CheckpointError, TeacherError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if result.get("test") is not None:

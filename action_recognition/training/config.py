@@ -117,10 +117,20 @@ class OptimConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Train on a teacher's class probabilities too (training.distill): one model with an ensemble's skill."""
+
+    teacher: str = ""  # a checkpoint (.pth) or an ensemble.yaml of them, trained on the same classes and data
+    weight: float = 0.7  # share of the loss from the teacher; the rest is cross-entropy with the labels
+    temperature: float = 2.0  # both distributions softened by it before they are compared
+
+
+@dataclass
 class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
+    distill: DistillConfig | None = None  # None: labels only
     epochs: int = 16
     batch_size: int = 16  # per process
     workers: int = 2
@@ -320,6 +330,15 @@ def _validate(cfg: TrainConfig, source: str) -> None:
         raise bad("model.dropout", f"is {cfg.model.dropout}: use a value in [0, 1)")
     if cfg.device != "auto" and not (cfg.device == "cpu" or cfg.device.startswith("cuda")):
         raise bad("device", f"is {cfg.device!r}: use auto, cpu, cuda or cuda:N")
+    if cfg.distill is not None:
+        if not cfg.distill.teacher:
+            raise bad("distill.teacher", "is empty: name a checkpoint or an ensemble.yaml to learn from "
+                      "(e.g. models/stgcnpp_coco_real_x3/ensemble.yaml), or remove the distill section")
+        if not 0.0 < cfg.distill.weight <= 1.0:
+            raise bad("distill.weight", f"is {cfg.distill.weight}: use the teacher's share of the loss in "
+                      "(0, 1], e.g. 0.7")
+        if not cfg.distill.temperature > 0.0:
+            raise bad("distill.temperature", f"is {cfg.distill.temperature}: it must be > 0, e.g. 2")
     if cfg.max_steps is not None and cfg.max_steps < 1:
         raise bad("max_steps", f"is {cfg.max_steps}: use a positive step count or null")
 

@@ -33,6 +33,7 @@ from action_recognition.training.checkpoints import (
 from action_recognition.training.config import TrainConfig
 from action_recognition.training.data_setup import PreparedData, prepare_data
 from action_recognition.training.dataset import SkeletonClipDataset
+from action_recognition.training.distill import distillation_loss, load_teacher
 from action_recognition.training.evaluation import evaluate_samples
 from action_recognition.training.run_dir import TEST_SCORES, RunWriter, save_scores
 
@@ -93,6 +94,9 @@ class Trainer:
             self.finetune_info = load_pretrained(self.model, cfg.model.pretrained, cfg.model.reinit_head,
                                                  trusted=cfg.model.pretrained_trusted)
             self.model.to(self.device)
+        self.teacher: nn.Module | None = None
+        if cfg.distill is not None:
+            self.teacher = load_teacher(cfg.distill.teacher, self.spec).to(self.device)
 
         self.train_set = SkeletonClipDataset(data.train, self.spec, train=True, seed=cfg.seed,
                                              repeat=cfg.data.repeat, p_interval=tuple(cfg.data.p_interval),
@@ -183,7 +187,13 @@ class Trainer:
             y = labels.to(self.device, non_blocking=True)
             with torch.autocast(self.device.type, enabled=self.amp):
                 logits = self.net(x)
-                loss = nn.functional.cross_entropy(logits.float(), y)
+                if self.teacher is None:
+                    loss = nn.functional.cross_entropy(logits.float(), y)
+                else:
+                    with torch.no_grad():
+                        taught = self.teacher(x)
+                    loss = distillation_loss(logits, taught, y, self.cfg.distill.weight,
+                                             self.cfg.distill.temperature)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
@@ -252,6 +262,10 @@ class Trainer:
                   f"{self.steps_per_epoch} steps/epoch, {cfg.epochs} epochs) -> {self.work_dir}")
         if self.finetune_info:
             self._log(f"fine-tuning from {cfg.model.pretrained}: {self.finetune_info}")
+        if cfg.distill is not None:
+            members = len(getattr(self.teacher, "members", [None]))
+            self._log(f"distilling from {cfg.distill.teacher} ({members} model(s)): "
+                      f"weight {cfg.distill.weight:g}, temperature {cfg.distill.temperature:g}")
         t_start = time.perf_counter()
         for epoch in range(self.start_epoch, cfg.epochs):
             record, complete, stop = self._train_epoch(epoch)
