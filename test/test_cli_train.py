@@ -102,6 +102,21 @@ def test_seeds_train_ensemble_members_that_eval_averages(seeded, tmp_path) -> No
     np.testing.assert_allclose(scores[2], (scores[0] + scores[1]) / 2, atol=1e-5)
 
 
+def test_train_refuses_a_teacher_with_other_classes(seeded, tmp_path, capsys) -> None:
+    from random_model import save_random_model
+
+    data, _, _ = seeded
+    teacher = save_random_model(tmp_path / "t", ("waving", "kicking", "clapping"), clip_len=16)
+    run = tmp_path / "student"
+    assert main(["train", f"data.file={data}", "data.clip_len=16", "data.num_person=1",
+                 f"model.arch={TINY_ARCH}", "epochs=1", "workers=0", "threads=1",
+                 "tensorboard=false", "progress=false", f"work_dir={run}", f"distill.teacher={teacher}"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: distill.teacher: {teacher} differs from the student in its spec field 'class_names'" \
+        in err
+    assert not (run / "best.pth").exists()
+
+
 def _package(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "training" / "package_model.py"), *args],
                           capture_output=True, text=True, cwd=REPO, timeout=300)
