@@ -28,7 +28,7 @@ import torch
 import yaml
 
 from action_recognition.model import load_checkpoint, save_checkpoint
-from action_recognition.model.checkpoint import MeanProbability
+from action_recognition.model.checkpoint import CheckpointError, MeanProbability, set_unknown_margin
 from action_recognition.model.ensemble import ENSEMBLE_FILE, EnsembleError, check_same_input
 from action_recognition.training.config import config_from_dict
 from action_recognition.training.data_setup import prepare_data
@@ -68,12 +68,10 @@ def main() -> None:
     ckpts = [load_checkpoint(r / "best.pth") for r in runs]
     if args.unknown_margin:
         for ckpt in ckpts:
-            names0 = list(ckpt.spec.class_names or [])
-            if "unknown" not in names0:
-                parser.error("--unknown-margin: the model has no `unknown` class")
-            with torch.no_grad():
-                ckpt.model.cls_head.fc_cls.bias[names0.index("unknown")] -= args.unknown_margin
-            ckpt.meta["unknown_margin"] = args.unknown_margin
+            try:
+                set_unknown_margin(ckpt, args.unknown_margin)
+            except CheckpointError as exc:
+                parser.error(f"--unknown-margin: {exc}")
     try:
         spec = check_same_input([c.spec for c in ckpts], [str(r) for r in runs], "--run")
     except EnsembleError as exc:

@@ -32,6 +32,19 @@ class Checkpoint(NamedTuple):
     meta: dict
 
 
+def set_unknown_margin(ckpt: Checkpoint, margin: float) -> None:
+    """Lower the internal `unknown` class's logit by `margin` below the trained weights' (a head-bias change,
+    `training/package_model.py --unknown-margin`), recorded as meta['unknown_margin']; 0 gives the trained
+    model back. CheckpointError for a model without an `unknown` class."""
+    names = list(ckpt.spec.class_names or [])
+    if "unknown" not in names:
+        raise CheckpointError("the model has no `unknown` class")
+    change = float(margin) - float(ckpt.meta.get("unknown_margin") or 0.0)
+    with torch.no_grad():
+        ckpt.model.cls_head.fc_cls.bias[names.index("unknown")] -= change
+    ckpt.meta["unknown_margin"] = float(margin)
+
+
 def read_checkpoint_file(path: str | os.PathLike, trusted: bool = False) -> dict:
     """The raw dict of a .pth file; only plain data unless `trusted` (full pickle) is set.
 

@@ -19,7 +19,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from action_recognition.model.checkpoint import CheckpointError, MeanProbability, load_checkpoint
+from action_recognition.model.checkpoint import (
+    CheckpointError,
+    MeanProbability,
+    load_checkpoint,
+    set_unknown_margin,
+)
 from action_recognition.model.ensemble import EnsembleError, is_ensemble_file, read_ensemble
 from action_recognition.model.spec import ModelSpec
 
@@ -53,10 +58,8 @@ def load_teacher(path: str | os.PathLike, student: ModelSpec, where: str = "dist
         except CheckpointError as exc:
             raise TeacherError(f"{where}: {exc}") from None
         check_teacher_spec(ckpt.spec, student, str(member), where)
-        margin = float(ckpt.meta.get("unknown_margin") or 0.0)
-        if margin:
-            with torch.no_grad():
-                ckpt.model.cls_head.fc_cls.bias[list(ckpt.spec.class_names).index("unknown")] += margin
+        if ckpt.meta.get("unknown_margin"):
+            set_unknown_margin(ckpt, 0.0)
         models.append(ckpt.model)
     teacher = models[0] if len(models) == 1 else MeanProbability(models)
     teacher.eval()

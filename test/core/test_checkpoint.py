@@ -95,3 +95,26 @@ def test_non_checkpoint_file_is_rejected(tmp_path):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match="no such"):
         load_checkpoint(tmp_path / "missing.pth")
+
+
+def test_unknown_margin_is_set_not_stacked(tmp_path) -> None:
+    """The margin is relative to the trained weights: setting it twice does not lower twice; 0 undoes it."""
+    from random_model import save_random_model
+
+    from action_recognition.model.checkpoint import set_unknown_margin
+
+    ckpt = load_checkpoint(save_random_model(tmp_path / "m", ("walking", "waving", "unknown")))
+    x = torch.randn(2, 2, 16, 17, 3)
+    with torch.no_grad():
+        trained = ckpt.model(x)
+        for _ in range(2):
+            set_unknown_margin(ckpt, 1.5)
+        shifted = ckpt.model(x)
+        torch.testing.assert_close(shifted[:, 2], trained[:, 2] - 1.5)
+        torch.testing.assert_close(shifted[:, :2], trained[:, :2])
+        assert ckpt.meta["unknown_margin"] == 1.5
+        set_unknown_margin(ckpt, 0.0)
+        torch.testing.assert_close(ckpt.model(x), trained)
+    plain = load_checkpoint(save_random_model(tmp_path / "p", ("walking", "waving")))
+    with pytest.raises(CheckpointError, match="no `unknown` class"):
+        set_unknown_margin(plain, 1.0)
