@@ -10,6 +10,7 @@ import os
 import pickle
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -181,9 +182,13 @@ class MeanProbability(torch.nn.Module):
         return probs.clamp_min(torch.finfo(torch.float32).tiny).log()
 
 
-def load_model_file(path: str | os.PathLike, **kwargs: Any) -> Checkpoint:
+def load_model_file(path: str | os.PathLike, each: Callable[[Checkpoint], None] | None = None,
+                    **kwargs: Any) -> Checkpoint:
     """`load_checkpoint` for a checkpoint, or an ensemble file's .pth members as one `MeanProbability`
-    module (spec: the members' common one; meta: the first member's plus 'ensemble_members')."""
+    module (spec: the members' common one; meta: the first member's plus 'ensemble_members').
+
+    `each` is applied to every checkpoint read (the file itself, or each member before they are combined),
+    e.g. to change a member's head."""
     from action_recognition.model.ensemble import (
         EnsembleError,
         check_same_input,
@@ -192,13 +197,18 @@ def load_model_file(path: str | os.PathLike, **kwargs: Any) -> Checkpoint:
     )
 
     if not is_ensemble_file(path):
-        return load_checkpoint(path, **kwargs)
+        ckpt = load_checkpoint(path, **kwargs)
+        if each is not None:
+            each(ckpt)
+        return ckpt
     try:
         ensemble = read_ensemble(path)
         onnx = [m.name for m in ensemble.members if m.suffix.lower() == ".onnx"]
         if onnx:
             raise EnsembleError(f"{path}: members {onnx} are ONNX files; PyTorch needs .pth checkpoints")
         loaded = [load_checkpoint(m, **kwargs) for m in ensemble.members]
+        for ckpt in loaded if each is not None else ():
+            each(ckpt)
         spec = check_same_input([c.spec for c in loaded], [m.name for m in ensemble.members], str(path))
     except EnsembleError as exc:
         raise CheckpointError(str(exc)) from None

@@ -20,12 +20,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from action_recognition.model.checkpoint import (
+    Checkpoint,
     CheckpointError,
-    MeanProbability,
-    load_checkpoint,
+    load_model_file,
     set_unknown_margin,
 )
-from action_recognition.model.ensemble import EnsembleError, is_ensemble_file, read_ensemble
 from action_recognition.model.spec import ModelSpec
 
 # Spec fields that decide what a clip tensor means and what the outputs are; the others (clip_len,
@@ -41,31 +40,23 @@ class TeacherError(ValueError):
 def load_teacher(path: str | os.PathLike, student: ModelSpec, where: str = "distill.teacher") -> nn.Module:
     """The teacher as one frozen eval-mode module giving logits (an ensemble: log mean probabilities)."""
     path = Path(path)
-    try:
-        members = list(read_ensemble(path).members) if is_ensemble_file(path) else [path]
-    except EnsembleError as exc:
-        raise TeacherError(f"{where}: {exc}") from None
     if not path.exists():
         raise TeacherError(f"{where}: {path} does not exist; name a checkpoint (.pth) or an ensemble.yaml "
                            "of checkpoints trained on the same classes")
-    models = []
-    for member in members:
-        if member.suffix.lower() != ".pth":
-            raise TeacherError(f"{where}: {member} is not a PyTorch checkpoint; a teacher's members must be "
-                               ".pth files (export to ONNX after training)")
-        try:
-            ckpt = load_checkpoint(member)
-        except CheckpointError as exc:
-            raise TeacherError(f"{where}: {exc}") from None
-        check_teacher_spec(ckpt.spec, student, str(member), where)
-        if ckpt.meta.get("unknown_margin"):
-            set_unknown_margin(ckpt, 0.0)
-        models.append(ckpt.model)
-    teacher = models[0] if len(models) == 1 else MeanProbability(models)
-    teacher.eval()
+    try:
+        ckpt = load_model_file(path, each=_trained_probabilities)
+    except CheckpointError as exc:
+        raise TeacherError(f"{where}: {exc}") from None
+    check_teacher_spec(ckpt.spec, student, str(path), where)
+    teacher = ckpt.model.eval()
     for p in teacher.parameters():
         p.requires_grad_(False)
     return teacher
+
+
+def _trained_probabilities(ckpt: Checkpoint) -> None:
+    if ckpt.meta.get("unknown_margin"):
+        set_unknown_margin(ckpt, 0.0)
 
 
 def check_teacher_spec(teacher: ModelSpec, student: ModelSpec, name: str, where: str) -> None:

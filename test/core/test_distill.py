@@ -84,7 +84,8 @@ def test_a_teacher_must_read_the_same_clips_and_classes(tmp_path) -> None:
         load_teacher(tmp_path / "nothing.pth", _spec())
     (tmp_path / "m" / "model.onnx").write_bytes(b"onnx")
     (tmp_path / "mixed.yaml").write_text("members: [m/model.pth, m/model.onnx]\n")
-    with pytest.raises(TeacherError, match=r"model\.onnx is not a PyTorch checkpoint"):
+    with pytest.raises(TeacherError, match=r"distill\.teacher: .*members \['model\.onnx'\] are ONNX files; "
+                                           r"PyTorch needs \.pth checkpoints"):
         load_teacher(tmp_path / "mixed.yaml", _spec())
     (tmp_path / "broken.yaml").write_text("members: [m/missing.pth]\n")
     with pytest.raises(TeacherError, match=r"distill\.teacher: .*missing\.pth"):
