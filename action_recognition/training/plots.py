@@ -24,7 +24,9 @@ def plot_curves(history: Sequence[dict[str, Any]], path: str | os.PathLike) -> P
     plt = _pyplot()
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, label in (("train_loss", "train"), ("val_loss", "val")):
+    # train_ce: the labels' cross-entropy (train_loss is the distillation loss when a teacher is used)
+    train_key = "train_ce" if any(h.get("train_ce") is not None for h in history) else "train_loss"
+    for key, label in ((train_key, "train"), ("val_loss", "val")):
         pts = [(e, h[key]) for e, h in zip(epochs, history, strict=True) if h.get(key) is not None]
         if pts:
             ax_loss.plot(*zip(*pts, strict=True), marker="o", label=label)

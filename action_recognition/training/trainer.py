@@ -179,7 +179,7 @@ class Trainer:
 
             bar = tqdm(total=self.steps_per_epoch, desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
                        mininterval=1.0 if sys.stderr.isatty() else 30.0)
-        loss_sum, correct, seen, batches = 0.0, 0, 0, 0
+        loss_sum, ce_sum, correct, seen, batches = 0.0, 0.0, 0, 0, 0
         t0 = time.perf_counter()
         stop = False
         for clips, labels in self.loader:
@@ -189,9 +189,11 @@ class Trainer:
                 logits = self.net(x)
                 if self.teacher is None:
                     loss = nn.functional.cross_entropy(logits.float(), y)
+                    ce = loss.detach()
                 else:
                     with torch.no_grad():
                         taught = self.teacher(x)
+                        ce = nn.functional.cross_entropy(logits.detach().float(), y)
                     loss = distillation_loss(logits, taught, y, self.cfg.distill.weight,
                                              self.cfg.distill.temperature)
             self.optimizer.zero_grad(set_to_none=True)
@@ -203,6 +205,7 @@ class Trainer:
             batches += 1
             value = float(loss.detach())
             loss_sum += value * len(y)
+            ce_sum += float(ce) * len(y)
             correct += int((logits.detach().argmax(1) == y).sum())
             seen += len(y)
             if self.writer is not None and self.step % self.cfg.log_every == 0:
@@ -225,6 +228,9 @@ class Trainer:
         record = {
             "epoch": epoch + 1, "step": self.step,
             "train_loss": ddp.all_reduce_mean(loss_sum / max(seen, 1), self.dist, self.device),
+            # the labels' cross-entropy alone: train_loss with a teacher is the distillation loss, so
+            # this is the column to compare between distilled and plain runs
+            "train_ce": ddp.all_reduce_mean(ce_sum / max(seen, 1), self.dist, self.device),
             "train_top1": ddp.all_reduce_mean(correct / max(seen, 1), self.dist, self.device),
             "lr": self.optimizer.param_groups[0]["lr"], "time_s": round(elapsed, 2),
             "samples_per_s": round(seen * self.dist.world_size / max(elapsed, 1e-9), 2),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from random_model import save_random_model
@@ -102,6 +104,10 @@ def _agreement(model: torch.nn.Module, trainer: Trainer, other: torch.nn.Module)
         return float((model(x).argmax(-1) == other(x).argmax(-1)).float().mean())
 
 
+def _history(run) -> list[dict]:
+    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+
+
 def test_a_student_follows_its_teacher_rather_than_its_labels(tmp_path) -> None:
     """Trained on wrong labels, a weight-1 student still learns the teacher's answers; labels alone do not."""
     right = make_tiny_dataset(tmp_path / "right.pkl")
@@ -121,5 +127,12 @@ def test_a_student_follows_its_teacher_rather_than_its_labels(tmp_path) -> None:
     follows = _agreement(student.model, student, teacher)
     baseline = _agreement(labels_only.model, student, teacher)
     assert follows > 0.6 and follows > baseline + 0.3, (follows, baseline)
+    # log.jsonl keeps the labels' cross-entropy apart from the distillation loss: the student does not
+    # fit the wrong labels, the labels-only run does, and without a teacher the two columns are one
+    student_log = _history(tmp_path / "student")
+    labels_log = _history(tmp_path / "labels")
+    assert all(r["train_ce"] == pytest.approx(r["train_loss"], rel=1e-6) for r in labels_log)
+    assert student_log[-1]["train_ce"] > labels_log[-1]["train_ce"] + 0.3, (student_log[-1], labels_log[-1])
+    assert student_log[-1]["train_ce"] > student_log[-1]["train_loss"]
     assert load_checkpoint(tmp_path / "student" / "best.pth").meta["config"]["distill"]["teacher"] == str(
         teacher_file)
