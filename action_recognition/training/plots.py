@@ -19,15 +19,22 @@ def _pyplot():
     return plt
 
 
+def train_cross_entropy(history: Sequence[dict[str, Any]]) -> list[float | None]:
+    """Per epoch, the training labels' cross-entropy: `train_ce` (with a distillation teacher
+    `train_loss` is the combined loss), or `train_loss` for epochs logged before `train_ce` existed
+    (a resumed older run)."""
+    return [h.get("train_ce", h.get("train_loss")) for h in history]
+
+
 def plot_curves(history: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
     """Loss (train, val) and accuracy (val top-1, top-5, mean class) per epoch."""
     plt = _pyplot()
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    # train_ce: the labels' cross-entropy (train_loss is the distillation loss when a teacher is used)
-    train_key = "train_ce" if any(h.get("train_ce") is not None for h in history) else "train_loss"
-    for key, label in ((train_key, "train"), ("val_loss", "val")):
-        pts = [(e, h[key]) for e, h in zip(epochs, history, strict=True) if h.get(key) is not None]
+    train = train_cross_entropy(history)
+    val = [h.get("val_loss") for h in history]
+    for values, label in ((train, "train"), (val, "val")):
+        pts = [(e, v) for e, v in zip(epochs, values, strict=True) if v is not None]
         if pts:
             ax_loss.plot(*zip(*pts, strict=True), marker="o", label=label)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")

@@ -13,6 +13,7 @@ from action_recognition.data.format import load_dataset, save_dataset
 from action_recognition.model import load_checkpoint, save_checkpoint
 from action_recognition.model.spec import ModelSpec
 from action_recognition.training.distill import TeacherError, distillation_loss, load_teacher
+from action_recognition.training.plots import train_cross_entropy
 from action_recognition.training.trainer import Trainer
 
 LABELS = ("walking", "sitting down", "unknown")
@@ -134,5 +135,9 @@ def test_a_student_follows_its_teacher_rather_than_its_labels(tmp_path) -> None:
     assert all(r["train_ce"] == pytest.approx(r["train_loss"], rel=1e-6) for r in labels_log)
     assert student_log[-1]["train_ce"] > labels_log[-1]["train_ce"] + 0.3, (student_log[-1], labels_log[-1])
     assert student_log[-1]["train_ce"] > student_log[-1]["train_loss"]
+    # the loss curve draws the labels' cross-entropy, also for epochs logged before train_ce existed
+    older = [{k: v for k, v in r.items() if k != "train_ce"} for r in student_log[:2]]
+    assert train_cross_entropy(older + student_log[2:]) == (
+        [r["train_loss"] for r in student_log[:2]] + [r["train_ce"] for r in student_log[2:]])
     assert load_checkpoint(tmp_path / "student" / "best.pth").meta["config"]["distill"]["teacher"] == str(
         teacher_file)
