@@ -1,7 +1,8 @@
 """Package finished runs as a shipped model folder: weights, config, label map, report, plots.
 
     .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_synth \
-        --out models/stgcnpp_coco_synth --subset "sitting down,standing up (from sitting position)"
+        --out models/stgcnpp_coco_synth --subset "sitting down,standing up (from sitting position)" \
+        --notes training/cards/stgcnpp_coco_synth.md
     .venv/bin/python training/package_model.py --run runs/stgcnpp_coco_real_s0 \
         --run runs/stgcnpp_coco_real_s1 --run runs/stgcnpp_coco_real_s2 --out models/stgcnpp_coco_real_x3 \
         --config training/configs/stgcnpp_coco_real.yaml --title "..." --notes notes.md --subset ...
@@ -36,6 +37,10 @@ from action_recognition.training.evaluation import evaluate_samples
 from action_recognition.training.metrics import subset_report
 from action_recognition.training.plots import plot_confusion_matrix
 
+# The report's title when none is given: the defaults package the synthetic-only model.
+SYNTH_TITLE = ("stgcnpp_coco_synth: ST-GCN++, COCO-17 2D, synthetic actions only "
+               "(the permissively licensed alternative)")
+
 
 def pct(x: float) -> str:
     return f"{100 * x:.2f}%"
@@ -50,7 +55,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--config", default="training/configs/stgcnpp_coco_synth.yaml",
                         help="the config the report names as the training command")
-    parser.add_argument("--title", default="Default model: ST-GCN++, COCO-17 2D, synthetic actions")
+    parser.add_argument("--title", default=SYNTH_TITLE)
     parser.add_argument("--notes", type=Path, help="markdown appended to report.md")
     parser.add_argument("--unknown-margin", type=float, default=0.0,
                         help="lower the internal `unknown` class's logit bias by this much (chosen on "
@@ -154,7 +159,7 @@ def row(*cells: object) -> str:
 
 def render_report(s: dict, cfg, names: list[str], subsets: list[str],
                   config: str = "training/configs/stgcnpp_coco_synth.yaml",
-                  title: str = "Default model: ST-GCN++, COCO-17 2D, synthetic actions") -> str:
+                  title: str = SYNTH_TITLE) -> str:
     spec = s["model_spec"]
     tests = sorted(k for k in s if k.startswith("test_"))
     members = s.get("members") or []
