@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from proc_state import running
 from random_model import save_random_model
 
 
@@ -66,16 +67,6 @@ class Launch:
                 os.kill(pid, signal.SIGKILL)
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie (exited, not yet reaped by the launcher) counts as gone.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
-
-
 @pytest.mark.parametrize(("sig", "pipeline"), [(signal.SIGINT, "pipeline"), (signal.SIGTERM, "action")])
 def test_signal_stops_all_nodes_cleanly(sig, pipeline, model_path, tmp_path) -> None:
     ns = f"launch_sig_{os.getpid()}_{sig.value}"
@@ -89,7 +80,7 @@ def test_signal_stops_all_nodes_cleanly(sig, pipeline, model_path, tmp_path) -> 
         assert set(pids) == ({"pose_node", "action_node"} if pipeline == "pipeline" else {"action_node"})
         run.proc.send_signal(sig)
         assert run.finish(60) == 0, "".join(run.lines[-30:])
-        assert not any(alive(p) for p in pids.values())
+        assert not any(running(p) for p in pids.values())
         assert any(f"{sig.name} received" in line for line in run.lines)
     finally:
         run.kill_all()
@@ -107,7 +98,7 @@ def test_dead_node_stops_the_others_and_fails(model_path, tmp_path) -> None:
         assert rc != 0
         died = [line for line in run.lines if "action_node died with exit status -9" in line]
         assert died, "".join(run.lines[-20:])
-        assert not alive(pids["pose_node"]), "the launcher must stop the surviving node"
+        assert not running(pids["pose_node"]), "the launcher must stop the surviving node"
     finally:
         run.kill_all()
 
@@ -166,9 +157,9 @@ def test_sigkilled_launcher_takes_its_nodes_and_temp_folder_along(model_path, tm
         run.proc.kill()
         run.proc.wait(30)
         end = time.monotonic() + 30  # a bound for a loaded machine, not a speed check
-        while time.monotonic() < end and (any(alive(p) for p in pids.values()) or folder.exists()):
+        while time.monotonic() < end and (any(running(p) for p in pids.values()) or folder.exists()):
             time.sleep(0.1)
-        assert not any(alive(p) for p in pids.values()), "a node outlived its SIGKILLed launcher"
+        assert not any(running(p) for p in pids.values()), "a node outlived its SIGKILLed launcher"
         assert not folder.exists(), f"{folder} left behind"
     finally:
         run.kill_all()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from proc_state import running
 from rcl_interfaces.srv import GetParameters
 from ros_client import ContextNode
 
@@ -86,14 +87,6 @@ class NodeProcess:
             self.proc.communicate()
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a zombie has closed its files and dropped its locks)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-
-
 def _wait_older_than_min_age(names: set[str]) -> None:
     """Until every lock file is old enough for the cleaner (it skips young ones: see dds_shm)."""
     locks = [dds_shm.SHM_DIR / (n + dds_shm.LOCK_SUFFIX) for n in names]
@@ -157,7 +150,7 @@ def test_sigkilled_launcher_leaves_no_node_segments(tmp_path: Path) -> None:
         launch.kill()
         launch.communicate(timeout=60)
         end = time.monotonic() + 30  # a bound for a loaded machine, not a speed check
-        while _running(pid) and time.monotonic() < end:
+        while running(pid) and time.monotonic() < end:
             time.sleep(0.1)
     finally:
         launch.kill()
