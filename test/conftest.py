@@ -40,3 +40,13 @@ def _no_stale_dds_segments():
 
     # 1 s, not the nodes' 10 s: also the segments of nodes killed in the last tests.
     dds_shm.clean_stale_segments(min_age_s=1.0)
+
+
+@pytest.fixture(scope="session")
+def installed_pose_assets() -> None:
+    """The pose weights and demo video that ./install.sh places. Tests that need them fail without
+    them: a skip would let a broken install pass the suite."""
+    from action_recognition.paths import default_pose_weights, demo_video
+
+    missing = [str(p) for p in (default_pose_weights(), demo_video()) if not p.is_file()]
+    assert not missing, f"not installed: {', '.join(missing)}; run ./install.sh (it places them)"

@@ -7,12 +7,9 @@ import pytest
 
 from action_recognition.data import extract as ex
 from action_recognition.data.format import load_dataset
-from action_recognition.paths import default_pose_weights, demo_video
+from action_recognition.paths import demo_video
 
-pytestmark = pytest.mark.skipif(
-    not (demo_video().is_file() and default_pose_weights().is_file()),
-    reason="demo video / pose weights not installed (install.sh places them)",
-)
+pytestmark = pytest.mark.usefixtures("installed_pose_assets")
 
 
 @pytest.fixture

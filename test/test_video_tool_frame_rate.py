@@ -13,13 +13,10 @@ from pathlib import Path
 import cv2
 import pytest
 
-from action_recognition.paths import default_pose_weights, demo_video
+from action_recognition.paths import demo_video
 from action_recognition.video_tool import VideoToolConfig, run_video
 
-pytestmark = pytest.mark.skipif(
-    not (demo_video().is_file() and default_pose_weights().is_file()),
-    reason="demo video / pose weights not installed (install.sh places them)",
-)
+pytestmark = pytest.mark.usefixtures("installed_pose_assets")
 
 
 def decimated(out: Path, keep_every: int, seconds: float) -> tuple[Path, float]:

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from action_recognition.paths import default_pose_weights, demo_video
+from action_recognition.paths import demo_video
 from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
 from action_recognition.pose.video_source import VideoSource
 
-pytestmark = pytest.mark.skipif(not default_pose_weights().is_file(), reason="pose weights not installed")
+pytestmark = pytest.mark.usefixtures("installed_pose_assets")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from action_recognition.paths import default_pose_weights
 from action_recognition.pose.estimator import PoseConfig, PoseEstimator, PoseSetupError
 from action_recognition.pose.export import export_path
 
-pytestmark = pytest.mark.skipif(not default_pose_weights().is_file(), reason="pose weights not installed")
+pytestmark = pytest.mark.usefixtures("installed_pose_assets")
 
 
 @pytest.fixture(scope="module")
