@@ -101,13 +101,19 @@ class Player:
         bag: str | Path,
         options: PlayOptions | None = None,
         on_publish: PublishHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], bool] | None = None,
     ) -> None:
+        """`clock` (seconds) and `sleep` (returns True when stopped meanwhile) pace the messages; the
+        defaults are the monotonic clock and a sleep that stop() interrupts. Tests pass a fake pair."""
         self.node = node
         self.bag = Path(bag)
         self.options = options or PlayOptions()
         self.on_publish = on_publish
         self.stats = PlayStats()
         self._stop = threading.Event()
+        self._clock = clock
+        self._sleep = sleep or self._stop.wait
         self._pubs: dict[str, tuple[Any, type, str]] = {}  # bag topic -> (publisher, class, out topic)
 
     def stop(self) -> None:
@@ -190,11 +196,12 @@ class Player:
         t0 = mono0 = offset = None
         for topic, msgtype, ts, data in iter_messages(reader, list(self._pubs)):
             if t0 is None:
-                t0, mono0 = ts, time.monotonic()
+                t0, mono0 = ts, self._clock()
                 offset = time.time_ns() - ts
+            # From the pass's start, not the previous message: a late message does not delay the rest.
             target = mono0 + (ts - t0) / 1e9 / rate
-            delay = target - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
+            delay = target - self._clock()
+            if delay > 0 and self._sleep(delay):
                 return
             if self._stop.is_set():
                 return
@@ -214,7 +221,7 @@ class Player:
             else:
                 pub.publish(data)
             sent_at = time.time_ns()
-            self.stats.timing_error_ms.append((time.monotonic() - target) * 1e3)
+            self.stats.timing_error_ms.append((self._clock() - target) * 1e3)
             self.stats.sent[out] += 1
             if self.on_publish:
                 self.on_publish(out, original, stamp, sent_at)
