@@ -241,7 +241,13 @@ def run_node(run: ActionRun, model: str | None, forward: ForwardTable, node_cpus
             next_t += period
             while (left := next_t - time.perf_counter()) > 0:
                 spin(left)
-        wait_for(lambda: False, 2.0, spin)  # the last rounds and a diagnostics report
+        # Until the node reports every frame received (a fixed wait came up short on a loaded machine),
+        # then one more second for the last rounds and a report after them.
+        def all_received() -> bool:
+            return bool(reports) and int(reports[-1].get("received_total", -1)) >= frames
+
+        wait_for(all_received, 60, spin)
+        wait_for(lambda: False, 1.0, spin)
         steady = [g for g in got if g[2] >= measured_from]
         latency = [g[0] for g in steady]
         overhead = [g[0] - forward(g[1]) for g in steady]

@@ -63,8 +63,8 @@ class Managed(Client):
         finally:
             self.node.destroy_client(client)
 
-    def state(self) -> str:
-        return self.call(GetState, "get_state", GetState.Request()).current_state.label
+    def state(self, timeout: float = 30.0) -> str:
+        return self.call(GetState, "get_state", GetState.Request(), timeout).current_state.label
 
     def transition(self, transition_id: int) -> bool:
         request = ChangeState.Request(transition=Transition(id=transition_id))
@@ -135,7 +135,8 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> tuple[int, str]:
 
 def test_lifecycle_transitions_and_enable_service(node) -> None:
     proc, c = node("autostart:=false")
-    assert c.spin_until(lambda: proc.poll() is not None or c.state() == "unconfigured", 60)
+    # The first call waits for the node to start (imports, DDS discovery): the bound is for a loaded machine.
+    assert c.state(timeout=60) == "unconfigured", proc.poll()
     assert c.input_subscribers() == 0 and not c.label_maps  # nothing loaded, nothing subscribed
 
     assert c.transition(Transition.TRANSITION_CONFIGURE)

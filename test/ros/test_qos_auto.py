@@ -67,7 +67,7 @@ def _image() -> Image:
 
 
 def test_auto_follows_a_reliable_then_a_best_effort_publisher(graph) -> None:
-    make, spin_until, ex = graph
+    make, spin_until, _ = graph
     topic = f"/qos_auto_{os.getpid()}/image"
     got: list[Image] = []
     sub_node = make("qos_sub")
@@ -82,10 +82,11 @@ def test_auto_follows_a_reliable_then_a_best_effort_publisher(graph) -> None:
         == [RELIABLE]
     )
     frame = _image()
-    for _ in range(20):
+    for k in range(20):
+        # Each before the next: the subscription keeps the last 5, and a spin that runs the mode-check
+        # timer instead of the subscription leaves a frame unread; a backlog past 5 would be overwritten.
         reliable_pub.publish(frame)
-        ex.spin_once(timeout_sec=0.05)
-    assert spin_until(lambda: len(got) == 20), f"{len(got)}/20 reliable 640x480 frames arrived"
+        assert spin_until(lambda k=k: len(got) == k + 1), f"{len(got)}/{k + 1} reliable frames arrived"
     assert got[0].width == 640 and len(got[0].data) == 640 * 480 * 3
 
     # A best-effort publisher joins: a reliable subscription could not match it, so auto steps down.

@@ -55,8 +55,8 @@ def ros2(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([str(ROS2), *args], env=ros2_env(), capture_output=True, text=True, timeout=timeout)
 
 
-def param_get(node: str, name: str, wait: float = 30) -> subprocess.CompletedProcess:
-    """`ros2 param get`, once the CLI's own graph has the node.
+def ros2_param(verb: str, node: str, *args: str, wait: float = 30) -> subprocess.CompletedProcess:
+    """`ros2 param <verb> <node> ...`, once the CLI's own graph has the node.
 
     `ros2 node list` can list a node a moment before `param get` finds it: on a busy machine the
     daemon may not answer in time and the CLI falls back to a fresh graph of its own, which has not
@@ -64,7 +64,7 @@ def param_get(node: str, name: str, wait: float = 30) -> subprocess.CompletedPro
     """
     end = time.monotonic() + wait
     while True:
-        got = ros2("param", "get", node, name)
+        got = ros2("param", verb, node, *args)
         if got.stderr.strip() != "Node not found" or time.monotonic() > end:
             return got
         time.sleep(0.5)
@@ -184,9 +184,9 @@ def test_node_list_and_param_get(pipeline) -> None:
         if wanted <= set(nodes.stdout.split()) or time.monotonic() > end:
             break
     assert {f"{ns}/pose_node", f"{ns}/action_node"} <= set(nodes.stdout.split()), nodes.stdout
-    got = param_get(f"{ns}/pose_node", "imgsz")  # the launch argument reached the node
+    got = ros2_param("get", f"{ns}/pose_node", "imgsz")  # the launch argument reached the node
     assert got.returncode == 0 and got.stdout.strip() == "Integer value is: 320", got.stdout + got.stderr
-    got = param_get(f"{ns}/action_node", "qos_reliability")
+    got = ros2_param("get", f"{ns}/action_node", "qos_reliability")
     assert got.stdout.strip() == "String value is: auto", got.stdout + got.stderr
 
 
@@ -196,18 +196,18 @@ def test_param_set_changes_behaviour_and_read_only_is_refused(pipeline) -> None:
     assert client.spin_until(lambda: len(client.labelled()) >= 2, 30)
     assert all(a.class_id >= 0 for a in client.labelled())
 
-    result = ros2("param", "set", f"{ns}/action_node", "score_threshold", "0.9")
+    result = ros2_param("set", f"{ns}/action_node", "score_threshold", "0.9")
     assert result.returncode == 0 and "Set parameter successful" in result.stdout, result.stderr
-    got = ros2("param", "get", f"{ns}/action_node", "score_threshold")
+    got = ros2_param("get", f"{ns}/action_node", "score_threshold")
     assert got.stdout.strip() == "Double value is: 0.9"
     before = len(client.labelled())
     client.send(12)
     assert client.spin_until(lambda: len(client.labelled()) >= before + 2, 30)
     after = client.labelled()[before:]
     assert all(a.class_id == -1 and a.label == "unknown" for a in after), [(a.label, a.score) for a in after]
-    ros2("param", "set", f"{ns}/action_node", "score_threshold", "0.0")
+    ros2_param("set", f"{ns}/action_node", "score_threshold", "0.0")
 
-    refused = ros2("param", "set", f"{ns}/action_node", "window_s", "9.0")  # startup-only
+    refused = ros2_param("set", f"{ns}/action_node", "window_s", "9.0")  # startup-only
     assert "Set parameter successful" not in refused.stdout, refused.stdout
     assert "read-only" in (refused.stdout + refused.stderr).lower(), refused.stdout + refused.stderr
 
@@ -277,12 +277,12 @@ def test_params_file_applies_in_a_namespace(tmp_path) -> None:
         got = None
         end = time.monotonic() + 60
         while time.monotonic() < end and proc.poll() is None:
-            got = ros2("param", "get", f"{ns}/action_node", "max_tracks")
+            got = ros2_param("get", f"{ns}/action_node", "max_tracks")
             if got.returncode == 0:
                 break
         log_text = (tmp_path / "run.log").read_text()
         assert got is not None and got.stdout.strip() == "Integer value is: 7", log_text
-        model_param = ros2("param", "get", f"{ns}/action_node", "model")
+        model_param = ros2_param("get", f"{ns}/action_node", "model")
         assert str(model) in model_param.stdout
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches `ros2 run` and the node it started
