@@ -102,7 +102,7 @@ def test_eval_accuracy_equals_the_offline_recognizer(bags, model_path, tmp_path:
         "--min-accuracy",
         "1.01",
         "--max-latency-ms",
-        "5000",
+        "10000",  # the gate's plumbing, not the machine's speed: a loaded 2-core runner stays far below
     )
     assert res.returncode == 1, res.stdout + res.stderr  # the impossible accuracy gate fails the run
     assert "FAILED min_accuracy" in res.stderr and "max_latency_ms" not in res.stderr
@@ -117,7 +117,7 @@ def test_eval_accuracy_equals_the_offline_recognizer(bags, model_path, tmp_path:
     assert acc["windows_unmatched"] == msgs["windows_received"] - total  # bystanders: no ground truth
     assert acc["segments_total"] == 4 and acc["segments_without_windows"] == 0
     assert sum(row["windows"] for row in acc["per_class"].values()) == total
-    assert np.isfinite([lat["p50"], lat["p95"], lat["max"]]).all() and 0 < lat["p50"] <= lat["p95"] < 5000
+    assert np.isfinite([lat["p50"], lat["p95"], lat["max"]]).all() and 0 < lat["p50"] <= lat["p95"] < 10000
     assert lat["count"] == msgs["actions_received"] > 0 and msgs["actions_without_source_stamp"] == 0
     assert (
         report["thresholds"]["min_accuracy"]["ok"] is False and report["thresholds"]["max_latency_ms"]["ok"]
@@ -182,7 +182,7 @@ def test_eval_ci_gate_through_the_launcher_passes(bags, model_path, tmp_path: Pa
         "--min-accuracy",
         "0.0",
         "--max-latency-ms",
-        "2000",
+        "10000",  # the gate's plumbing, not the machine's speed: a loaded 2-core runner stays far below
     )
     assert res.returncode == 0, res.stdout + res.stderr
     report = json.loads((out / "report.json").read_text())
@@ -201,12 +201,12 @@ def test_eval_without_ground_truth_reports_latency_only(bags, model_path, tmp_pa
         "--rate",
         "2",
         "--max-latency-ms",
-        "5000",
+        "10000",  # the gate's plumbing, not the machine's speed: a loaded 2-core runner stays far below
     )
     assert res.returncode == 0, res.stdout + res.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["accuracy"] is None and report["ground_truth_segments"] == 0
-    assert report["latency_ms"]["count"] > 0 and report["latency_ms"]["p95"] < 5000
+    assert report["latency_ms"]["count"] > 0 and report["latency_ms"]["p95"] < 10000
     assert "latency-only" in (out / "report.md").read_text() and not (out / "confusion.png").exists()
     # An accuracy gate cannot pass without ground truth.
     report_gate = run_eval(
