@@ -313,3 +313,12 @@ def test_two_pipelines_in_one_domain_each_report_their_own_counts(bags, model_pa
         assert msgs["sent"] == 4 * FRAMES and msgs["received_by_pipeline"] == int(own[0]), log
         assert msgs["dropped"] == msgs["sent"] - msgs["received_by_pipeline"]
         assert report["diagnostics"] and all(k.startswith("action_node:") for k in report["diagnostics"])
+
+
+@pytest.mark.parametrize(("p95", "ok"), [(250.0, True), (250.001, False), (None, False)])
+def test_latency_gate_passes_at_its_limit_and_fails_above_or_without_latencies(p95, ok) -> None:
+    """The process tests set the latency gate far above any runner's latency; here its decision."""
+    from action_recognition.bag.evaluate import EvalOptions, _gates
+
+    gates = _gates({"accuracy": None, "latency_ms": {"p95": p95}}, EvalOptions(max_latency_ms=250.0))
+    assert gates == {"max_latency_ms": {"value": p95, "limit": 250.0, "ok": ok}}
