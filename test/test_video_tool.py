@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from random_model import save_random_model
 
-from action_recognition.paths import default_pose_weights, demo_video
+from action_recognition.paths import demo_video
 
 LABELS = ["stand", "walk", "wave"]
 
@@ -49,8 +49,7 @@ def read_frames(path: Path) -> list[np.ndarray]:
         frames.append(image)
 
 
-def test_demo_video(model_path, tmp_path) -> None:
-    assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
+def test_demo_video(installed_pose_assets, model_path, tmp_path) -> None:
     out = tmp_path / "annotated.mp4"
     run = video_tool(
         str(demo_video()),

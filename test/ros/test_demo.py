@@ -15,11 +15,10 @@ import time
 import cv2
 import pytest
 
-from action_recognition.paths import default_action_model, default_pose_weights, demo_video
+from action_recognition.paths import default_action_model
 
 
-def test_demo_runs_to_completion(tmp_path) -> None:
-    assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
+def test_demo_runs_to_completion(installed_pose_assets, tmp_path) -> None:
     assert default_action_model().is_file(), "the default model ships in models/"
     started = time.monotonic()
     run = subprocess.run(

@@ -18,13 +18,12 @@ rclpy = pytest.importorskip("rclpy")
 from action_recognition.msg import SkeletonArray  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 
-from action_recognition.paths import config_dir, default_pose_weights, demo_video  # noqa: E402
+from action_recognition.paths import config_dir  # noqa: E402
 
 FRAMES = 60
 
 
-def test_demo_video_through_shm_profile_best_effort(tmp_path) -> None:
-    assert default_pose_weights().is_file() and demo_video().is_file(), "run install.sh first"
+def test_demo_video_through_shm_profile_best_effort(installed_pose_assets, tmp_path) -> None:
     profile = config_dir() / "fastdds_shm.xml"
     assert profile.is_file()
     ns = f"/pipe_{os.getpid()}"

@@ -20,13 +20,12 @@ from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
-from action_recognition.paths import default_pose_weights  # noqa: E402
-
 FRAMES = 60
 
 
-def test_reliable_camera_without_shm_profile_reaches_default_pose_node(tmp_path, monkeypatch) -> None:
-    assert default_pose_weights().is_file(), "run install.sh first"
+def test_reliable_camera_without_shm_profile_reaches_default_pose_node(
+    installed_pose_assets, tmp_path, monkeypatch
+) -> None:
     monkeypatch.delenv("FASTDDS_DEFAULT_PROFILES_FILE", raising=False)  # the camera side has none either
     ns = f"/pose_qos_{os.getpid()}_{time.monotonic_ns() % 100000}"
     env = {k: v for k, v in os.environ.items() if k != "FASTDDS_DEFAULT_PROFILES_FILE"}
